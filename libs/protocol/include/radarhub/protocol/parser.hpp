@@ -1,0 +1,86 @@
+#pragma once
+
+#include <rapidjson/document.h>
+#include <rapidjson/reader.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "radarhub/protocol/reject.hpp"
+
+namespace radarhub::protocol {
+
+struct ParseLimits {
+  size_t max_detections = 10000;
+  // JSON nesting deeper than this is refused while parsing (stack safety on hostile input).
+  int max_depth = 32;
+  // Encoded size above which a heartbeat's advertisement is not kept.
+  size_t max_advertisement_bytes = 16 * 1024;
+};
+
+enum class MessageType : uint8_t { kFrame, kHeartbeat, kUnknown };
+
+using JsonAllocator = rapidjson::MemoryPoolAllocator<rapidjson::CrtAllocator>;
+using JsonValue = rapidjson::GenericValue<rapidjson::UTF8<>, JsonAllocator>;
+
+// One parsed line. Views point into the parsed line or the parser; they stay valid until the
+// parser's next Parse call.
+struct Message {
+  MessageType type = MessageType::kFrame;
+  bool has_node_id = false;  // node_id present and a string (possibly an invalid one)
+  std::string_view node_id;
+  bool has_token = false;
+  std::string_view token;
+  std::string_view type_name;  // the "type" field as sent, empty when absent
+  int64_t timestamp_ms = 0;
+  // Detections: delay[i], doppler[i], snr[i], adsb (an array of N values, null or object) or null.
+  size_t count = 0;
+  const double* delay = nullptr;
+  const double* doppler = nullptr;
+  const double* snr = nullptr;
+  const JsonValue* adsb = nullptr;
+  // Heartbeats: serialized google.protobuf.Struct of the fields other than node_id, token, type.
+  std::string_view advertisement;
+  bool advertisement_too_large = false;
+};
+
+// Turns one line of the node protocol into a Message or a rejection reason, enforcing every rule
+// of protocol.md. Parses in place with a pooled allocator: no heap allocation per detection, and
+// none per frame once warm. Not thread-safe: use one per thread or per connection.
+class Parser final {
+ public:
+  explicit Parser(ParseLimits limits = {});
+  ~Parser();
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  // line[0, size) is parsed in place and modified; line[size] must be writable. On kNone `out`
+  // holds the message. On rejection `out.has_node_id`/`out.node_id` still tell which node the line
+  // claimed to come from when that could be read.
+  Reject Parse(char* line, size_t size, Message& out);
+
+  const ParseLimits& limits() const { return limits_; }
+
+ private:
+  // The parse stack lives in the same pool as the values: RapidJSON frees its stack after every
+  // parse, which with the default allocator would be a malloc/free pair per line.
+  using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, JsonAllocator, JsonAllocator>;
+
+  Reject ParseJson(char* line, size_t size);
+  Reject ReadFrame(const JsonValue& root, Message& out);
+  Reject ReadHeartbeat(const JsonValue& root, Message& out);
+  Reject ReadDetectionArray(const JsonValue& array, std::vector<double>& into);
+
+  ParseLimits limits_;
+  std::unique_ptr<char[]> pool_buffer_;
+  JsonAllocator allocator_;
+  Document document_;
+  rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>> reader_;  // keeps its stack warm
+  std::vector<double> delay_, doppler_, snr_;
+  std::string advertisement_;
+};
+
+}  // namespace radarhub::protocol

@@ -1,0 +1,204 @@
+#include "radarhub/protocol/parser.hpp"
+
+#include <google/protobuf/struct.pb.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace radarhub::protocol {
+namespace {
+
+class ParserTest : public ::testing::Test {
+ protected:
+  Reject Parse(std::string line) {
+    line_ = std::move(line);
+    line_.push_back('\n');  // the writable byte after the line, as the framer provides
+    return parser_.Parse(line_.data(), line_.size() - 1, message_);
+  }
+
+  Parser parser_{ParseLimits{.max_detections = 4, .max_depth = 8, .max_advertisement_bytes = 256}};
+  Message message_;
+  std::string line_;
+};
+
+constexpr const char* kFrame =
+    R"({"node_id":"radar3","token":"secret","timestamp":1768932172478,"delay":[40.46],)"
+    R"("doppler":[-27.99],"snr":[12.08],"adsb":[null]})";
+
+TEST_F(ParserTest, AcceptsTheProtocolExample) {
+  ASSERT_EQ(Parse(kFrame), Reject::kNone);
+  EXPECT_EQ(message_.type, MessageType::kFrame);
+  EXPECT_EQ(message_.node_id, "radar3");
+  EXPECT_TRUE(message_.has_token);
+  EXPECT_EQ(message_.token, "secret");
+  EXPECT_EQ(message_.timestamp_ms, 1768932172478);
+  ASSERT_EQ(message_.count, 1u);
+  EXPECT_DOUBLE_EQ(message_.delay[0], 40.46);
+  EXPECT_DOUBLE_EQ(message_.doppler[0], -27.99);
+  EXPECT_DOUBLE_EQ(message_.snr[0], 12.08);
+  ASSERT_NE(message_.adsb, nullptr);
+  EXPECT_TRUE((*message_.adsb)[0].IsNull());
+}
+
+TEST_F(ParserTest, TypeDetectionIsAFrame) {
+  ASSERT_EQ(Parse(R"({"node_id":"a","type":"detection","timestamp":5})"), Reject::kNone);
+  EXPECT_EQ(message_.type, MessageType::kFrame);
+  EXPECT_EQ(message_.count, 0u) << "all three arrays absent: a frame with no detections";
+}
+
+TEST_F(ParserTest, EmptyArraysAreAFrameWithNoDetections) {
+  ASSERT_EQ(Parse(R"({"node_id":"a","timestamp":5,"delay":[],"doppler":[],"snr":[]})"),
+            Reject::kNone);
+  EXPECT_EQ(message_.count, 0u);
+}
+
+TEST_F(ParserTest, UnknownFieldsAreIgnored) {
+  EXPECT_EQ(Parse(R"({"node_id":"a","timestamp":5,"future":{"x":[1,2]},"v":2})"), Reject::kNone);
+}
+
+TEST_F(ParserTest, HeartbeatKeepsItsExtraFieldsAsAdvertisement) {
+  ASSERT_EQ(Parse(R"({"node_id":"radar3","token":"t","type":"heartbeat","status":"ok",)"
+                  R"("capabilities":["adsb"],"version":2})"),
+            Reject::kNone);
+  EXPECT_EQ(message_.type, MessageType::kHeartbeat);
+  google::protobuf::Struct advertised;
+  ASSERT_TRUE(advertised.ParseFromString(std::string(message_.advertisement)));
+  EXPECT_EQ(advertised.fields().size(), 3u) << "node_id, token and type are not advertised";
+  EXPECT_EQ(advertised.fields().at("status").string_value(), "ok");
+  EXPECT_EQ(advertised.fields().at("capabilities").list_value().values(0).string_value(), "adsb");
+  EXPECT_EQ(advertised.fields().at("version").number_value(), 2);
+}
+
+TEST_F(ParserTest, OversizedAdvertisementIsNotKept) {
+  ASSERT_EQ(Parse(R"({"node_id":"a","type":"heartbeat","blob":")" + std::string(300, 'x') + "\"}"),
+            Reject::kNone);
+  EXPECT_EQ(message_.type, MessageType::kHeartbeat);
+  EXPECT_TRUE(message_.advertisement_too_large);
+  EXPECT_TRUE(message_.advertisement.empty());
+}
+
+TEST_F(ParserTest, UnknownTypeIsReportedNotRejected) {
+  ASSERT_EQ(Parse(R"({"node_id":"a","type":"calibration"})"), Reject::kNone);
+  EXPECT_EQ(message_.type, MessageType::kUnknown);
+  EXPECT_EQ(message_.type_name, "calibration");
+}
+
+// One row per bad input of protocol.md that the parser decides.
+struct BadLine {
+  const char* name;
+  std::string line;
+  Reject reason;
+};
+
+class ParserBadInputTest : public ParserTest, public ::testing::WithParamInterface<BadLine> {};
+
+TEST_P(ParserBadInputTest, IsRejectedWithItsReason) {
+  EXPECT_EQ(Parse(GetParam().line), GetParam().reason) << GetParam().line;
+}
+
+const BadLine kBadLines[] = {
+    {"NotJson", "hello there", Reject::kInvalidJson},
+    {"TruncatedJson", R"({"node_id":"a","timestamp":)", Reject::kInvalidJson},
+    {"TrailingGarbage", R"({"node_id":"a","timestamp":5} x)", Reject::kInvalidJson},
+    {"TwoObjects", R"({"node_id":"a","timestamp":5}{"node_id":"a"})", Reject::kInvalidJson},
+    {"EmbeddedNul", std::string(R"({"node_id":"a","timestamp":5})") + '\0' + "junk",
+     Reject::kInvalidJson},
+    {"InvalidUtf8InString", "{\"node_id\":\"a\",\"timestamp\":5,\"x\":\"\xC3\x28\"}",
+     Reject::kInvalidJson},
+    {"OverlongUtf8", "{\"node_id\":\"a\",\"timestamp\":5,\"x\":\"\xC0\xAF\"}", Reject::kInvalidJson},
+    {"DeepNesting", R"({"node_id":"a","timestamp":5,"x":[[[[[[[[[[1]]]]]]]]]]})",
+     Reject::kInvalidJson},
+    {"DeepNestingInAdsb",
+     R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],)"
+     R"("adsb":[{"a":{"b":{"c":{"d":{"e":{"f":{"g":{}}}}}}}}]})",
+     Reject::kInvalidJson},
+    {"ArrayNotObject", R"([1,2,3])", Reject::kNotObject},
+    {"StringNotObject", R"("radar")", Reject::kNotObject},
+    {"NumberNotObject", "42", Reject::kNotObject},
+    {"MissingNodeId", R"({"token":"t","timestamp":5})", Reject::kMissingField},
+    {"MissingTimestamp", R"({"node_id":"a","delay":[],"doppler":[],"snr":[]})",
+     Reject::kMissingField},
+    {"OnlyDelay", R"({"node_id":"a","timestamp":5,"delay":[1]})", Reject::kMissingField},
+    {"DelayAndSnrOnly", R"({"node_id":"a","timestamp":5,"delay":[1],"snr":[1]})",
+     Reject::kMissingField},
+    {"NodeIdNotString", R"({"node_id":3,"timestamp":5})", Reject::kWrongType},
+    {"NodeIdEmpty", R"({"node_id":"","timestamp":5})", Reject::kWrongType},
+    {"NodeIdBadChars", R"({"node_id":"radar 3","timestamp":5})", Reject::kWrongType},
+    {"NodeIdTooLong", R"({"node_id":")" + std::string(65, 'a') + R"(","timestamp":5})",
+     Reject::kWrongType},
+    {"TokenNotString", R"({"node_id":"a","token":1,"timestamp":5})", Reject::kWrongType},
+    {"TypeNotString", R"({"node_id":"a","type":1,"timestamp":5})", Reject::kWrongType},
+    {"TimestampString", R"({"node_id":"a","timestamp":"5"})", Reject::kWrongType},
+    {"TimestampFraction", R"({"node_id":"a","timestamp":5.5})", Reject::kWrongType},
+    {"DelayNotArray", R"({"node_id":"a","timestamp":5,"delay":1,"doppler":[1],"snr":[1]})",
+     Reject::kWrongType},
+    {"DelayElementString",
+     R"({"node_id":"a","timestamp":5,"delay":["1"],"doppler":[1],"snr":[1]})", Reject::kWrongType},
+    {"SnrElementNull", R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[null]})",
+     Reject::kWrongType},
+    {"AdsbNotArray",
+     R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],"adsb":{}})",
+     Reject::kWrongType},
+    {"AdsbEntryNumber",
+     R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],"adsb":[3]})",
+     Reject::kWrongType},
+    {"LengthMismatch", R"({"node_id":"a","timestamp":5,"delay":[1,2],"doppler":[1],"snr":[1]})",
+     Reject::kLengthMismatch},
+    {"AdsbLengthMismatch",
+     R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],"adsb":[null,null]})",
+     Reject::kLengthMismatch},
+    {"TooManyDetections",
+     R"({"node_id":"a","timestamp":5,"delay":[1,2,3,4,5],"doppler":[1,2,3,4,5],)"
+     R"("snr":[1,2,3,4,5]})",
+     Reject::kTooManyDetections},
+    {"NaNDelay", R"({"node_id":"a","timestamp":5,"delay":[NaN],"doppler":[1],"snr":[1]})",
+     Reject::kNonFinite},
+    {"InfinityDoppler",
+     R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[-Infinity],"snr":[1]})",
+     Reject::kNonFinite},
+    {"OverflowingNumber", R"({"node_id":"a","timestamp":5,"delay":[1e400],"doppler":[1],"snr":[1]})",
+     Reject::kNonFinite},
+    {"NaNInsideAdsb",
+     R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],"adsb":[{"alt":NaN}]})",
+     Reject::kNonFinite},
+    {"ZeroTimestamp", R"({"node_id":"a","timestamp":0})", Reject::kBadTimestamp},
+    {"NegativeTimestamp", R"({"node_id":"a","timestamp":-1})", Reject::kBadTimestamp},
+    {"TimestampAt2To53", R"({"node_id":"a","timestamp":9007199254740992})", Reject::kBadTimestamp},
+    {"TimestampBeyondInt64", R"({"node_id":"a","timestamp":18446744073709551615})",
+     Reject::kBadTimestamp},
+};
+
+INSTANTIATE_TEST_SUITE_P(Rows, ParserBadInputTest, ::testing::ValuesIn(kBadLines),
+                         [](const auto& row) { return std::string(row.param.name); });
+
+TEST_F(ParserTest, RejectedLineStillNamesItsNode) {
+  ASSERT_EQ(Parse(R"({"node_id":"radar9","timestamp":"x"})"), Reject::kWrongType);
+  EXPECT_TRUE(message_.has_node_id);
+  EXPECT_EQ(message_.node_id, "radar9");
+}
+
+TEST_F(ParserTest, LargestValidTimestampAccepted) {
+  EXPECT_EQ(Parse(R"({"node_id":"a","timestamp":9007199254740991})"), Reject::kNone);
+}
+
+TEST_F(ParserTest, ParserIsReusableAfterRejections) {
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(Parse("{bad"), Reject::kInvalidJson);
+    ASSERT_EQ(Parse(kFrame), Reject::kNone);
+  }
+  EXPECT_EQ(message_.node_id, "radar3");
+}
+
+TEST_F(ParserTest, HugeFlatArrayIsParsedWithoutDepthProblems) {
+  Parser parser(ParseLimits{.max_detections = 100000});
+  std::string nums;
+  for (int i = 0; i < 50000; ++i) nums += (i ? ",1.5" : "1.5");
+  std::string line = R"({"node_id":"a","timestamp":5,"delay":[)" + nums + R"(],"doppler":[)" +
+                     nums + R"(],"snr":[)" + nums + "]}\n";
+  Message m;
+  ASSERT_EQ(parser.Parse(line.data(), line.size() - 1, m), Reject::kNone);
+  EXPECT_EQ(m.count, 50000u);
+}
+
+}  // namespace
+}  // namespace radarhub::protocol
