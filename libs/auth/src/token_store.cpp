@@ -1,0 +1,123 @@
+#include "radarhub/auth/token_store.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "radarhub/protocol/node_id.hpp"
+
+namespace radarhub::auth {
+
+TokenStore::Digest TokenStore::Hash(std::string_view token) {
+  Digest d{};
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), d.data());
+  return d;
+}
+
+bool TokenStore::SameDigest(const Digest& a, const Digest& b) {
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool TokenStore::ReadTable(Table& table, std::string& error) const {
+  if (!settings_.shared_token.empty()) table.shared = Hash(settings_.shared_token);
+  if (settings_.tokens_file.empty()) return true;
+
+  const std::string& path = settings_.tokens_file;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    error = "tokens-file: cannot read " + path;
+    return false;
+  }
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+    error = "tokens-file: " + path + " has mode " + mode +
+            "; it must not be readable by group or others (chmod 600)";
+    return false;
+  }
+  std::ifstream in(path);
+  if (!in) {
+    error = "tokens-file: cannot read " + path;
+    return false;
+  }
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::istringstream fields(line);
+    std::string node, token, extra;
+    if (!(fields >> node) || node[0] == '#') continue;
+    const std::string where = "tokens-file: " + path + " line " + std::to_string(number) + ": ";
+    if (!(fields >> token) || (fields >> extra)) {
+      error = where + "expected 'node_id token'";
+      return false;
+    }
+    if (node == "*") {
+      table.shared = Hash(token);
+    } else if (!protocol::IsValidNodeId(node)) {
+      error = where + "invalid node id";
+      return false;
+    } else if (!table.nodes.emplace(node, Hash(token)).second) {
+      error = where + "node listed twice";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool TokenStore::Load(const TokenSettings& settings, std::string& error) {
+  settings_ = settings;
+  auto table = std::make_shared<Table>();
+  if (!ReadTable(*table, error)) return false;
+  if (!table->shared && table->nodes.empty() && !settings.allow_unauthenticated) {
+    error = "no node token configured: set --tokens-file or --token/RADARHUB_TOKEN, "
+            "or pass --allow-unauthenticated";
+    return false;
+  }
+  std::lock_guard lock(mu_);
+  table_ = std::move(table);
+  return true;
+}
+
+bool TokenStore::Reload(std::string& error) {
+  auto table = std::make_shared<Table>();
+  if (!ReadTable(*table, error)) return false;
+  std::lock_guard lock(mu_);
+  table_ = std::move(table);
+  return true;
+}
+
+std::shared_ptr<const TokenStore::Table> TokenStore::table() const {
+  std::lock_guard lock(mu_);
+  return table_;
+}
+
+bool TokenStore::unauthenticated() const {
+  const auto t = table();
+  return t && !t->shared && t->nodes.empty() && settings_.allow_unauthenticated;
+}
+
+AuthResult TokenStore::Check(std::string_view node_id, std::string_view token) const {
+  const auto t = table();
+  if (!t) return AuthResult::kDenied;
+  const Digest presented = Hash(token);
+  if (const auto it = t->nodes.find(std::string(node_id)); it != t->nodes.end()) {
+    // A listed node must use its own token, never the shared one.
+    return SameDigest(presented, it->second) ? AuthResult::kOk : AuthResult::kDenied;
+  }
+  if (!settings_.auto_provision) return AuthResult::kUnknownNode;
+  if (t->shared) return SameDigest(presented, *t->shared) ? AuthResult::kOk : AuthResult::kDenied;
+  return t->nodes.empty() && settings_.allow_unauthenticated ? AuthResult::kOk
+                                                             : AuthResult::kDenied;
+}
+
+bool TokenStore::IsListed(std::string_view node_id) const {
+  const auto t = table();
+  return t && t->nodes.count(std::string(node_id)) != 0;
+}
+
+}  // namespace radarhub::auth

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "radarhub/hub/event.hpp"
+
+namespace radarhub::hub {
+
+// A bounded queue of events for one subscriber. When full, the oldest frames are dropped, but
+// never a status event nor the newest queued frame of a node; each node's dropped range is
+// announced just before that node's next delivered frame. Push never waits on the consumer: the
+// lock is held only for O(1) work (amortized), so a slow subscriber cannot slow a producer.
+// Thread-safe: any number of producers and one consumer.
+class SubscriberQueue final {
+ public:
+  // `wakeup` runs (outside the lock, on the producer's thread) whenever the queue goes from empty
+  // to non-empty; it must not block.
+  SubscriberQueue(size_t capacity, bool frames, std::function<void()> wakeup = {});
+
+  // Producer side. `node_id` must outlive the queue (the hub's channel names do).
+  void Push(const std::string* node_id, EventPtr event);
+  // Snapshot side (hub only, before the subscriber is live): no eviction, explicit gaps.
+  void PushSnapshot(const std::string* node_id, EventPtr event);
+  void PushGap(const std::string* node_id, uint64_t from, uint64_t to, DropReason reason);
+
+  // Consumer side: moves up to `max` deliveries into `out`; returns how many.
+  size_t Pop(std::vector<Delivery>& out, size_t max);
+  // As Pop, waiting up to `timeout` for the first one (tests, simple consumers).
+  size_t WaitPop(std::vector<Delivery>& out, size_t max, std::chrono::milliseconds timeout);
+
+  bool frames() const { return frames_; }
+  size_t size() const;
+  uint64_t frames_dropped() const;
+
+ private:
+  struct Entry {
+    const std::string* node_id;
+    EventPtr event;  // null: tombstone (evicted) or explicit gap
+    uint64_t gap_from = 0, gap_to = 0;
+    DropReason reason = DropReason::kSlowConsumer;
+    bool gap = false;
+  };
+  struct PerNode {
+    uint32_t queued_frames = 0;
+    uint64_t gap_from = 0, gap_to = 0;  // pending slow_consumer gap, announced before next frame
+  };
+
+  bool Append(Entry entry, bool evict);  // true: the queue was empty
+  void EvictOneFor(const std::string* incoming_node, bool incoming_is_frame);
+  void CompactIfSparse();
+  void Notify(bool was_empty);
+
+  const size_t capacity_;
+  const bool frames_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Entry> entries_;                             // guarded by mu_
+  size_t live_ = 0;                                       // guarded by mu_: non-tombstones
+  std::unordered_map<const std::string*, PerNode> nodes_;  // guarded by mu_
+  uint64_t frames_dropped_ = 0;                           // guarded by mu_
+  const std::function<void()> wakeup_;
+};
+
+}  // namespace radarhub::hub

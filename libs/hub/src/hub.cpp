@@ -1,0 +1,127 @@
+#include "radarhub/hub/hub.hpp"
+
+#include <algorithm>
+
+namespace radarhub::hub {
+
+const char* DropReasonName(DropReason reason) {
+  return reason == DropReason::kSlowConsumer ? "slow_consumer" : "resume_out_of_range";
+}
+
+Channel& Hub::GetChannel(std::string_view node_id) {
+  std::lock_guard lock(mu_);
+  return GetChannelLocked(node_id);
+}
+
+Channel& Hub::GetChannelLocked(std::string_view node_id) {
+  auto& slot = channels_[std::string(node_id)];
+  if (!slot) {
+    slot.reset(new Channel(std::string(node_id)));
+    std::lock_guard channel_lock(slot->mu_);
+    slot->subscribers_ = wildcard_;  // every-node subscribers hear new nodes too
+  }
+  return *slot;
+}
+
+void Hub::Publish(Channel& channel, EventPtr event) {
+  std::lock_guard lock(channel.mu_);
+  if (event->kind == Event::Kind::kFrame) {
+    const size_t capacity = std::max<size_t>(settings_.replay_frames, 1);
+    if (channel.ring_.size() < capacity) {
+      channel.ring_.push_back(event);
+    } else {
+      channel.ring_[channel.ring_head_] = event;
+      channel.ring_head_ = (channel.ring_head_ + 1) % capacity;
+    }
+  } else {
+    channel.status_ = event;
+  }
+  for (const auto& queue : channel.subscribers_) queue->Push(&channel.node_id_, event);
+}
+
+void Hub::RefreshStatus(Channel& channel, EventPtr status) {
+  std::lock_guard lock(channel.mu_);
+  channel.status_ = std::move(status);
+}
+
+void Hub::ReplayLocked(Channel& channel, const Resume* resume, SubscriberQueue& queue) const {
+  const size_t n = channel.ring_.size();
+  const size_t oldest = n < std::max<size_t>(settings_.replay_frames, 1) ? 0 : channel.ring_head_;
+  auto at = [&](size_t i) -> const EventPtr& { return channel.ring_[(oldest + i) % n]; };
+  const uint64_t lo = n != 0 ? at(0)->sequence : 0;
+  const uint64_t hi = n != 0 ? at(n - 1)->sequence : 0;
+  const std::string* node = &channel.node_id_;
+  if (resume == nullptr) {
+    if (n != 0) queue.PushSnapshot(node, at(n - 1));
+    return;
+  }
+  size_t start = 0;
+  if (resume->epoch != settings_.epoch) {
+    // Another process's sequences: everything before what is retained now is gone (from 0).
+    queue.PushGap(node, 0, n != 0 ? lo - 1 : 0, DropReason::kResumeOutOfRange);
+  } else if (n == 0 || resume->after_sequence >= hi) {
+    return;
+  } else if (resume->after_sequence + 1 < lo) {
+    queue.PushGap(node, resume->after_sequence + 1, lo - 1, DropReason::kResumeOutOfRange);
+  } else {
+    start = static_cast<size_t>(resume->after_sequence + 1 - lo);
+  }
+  for (size_t i = start; i < n; ++i) queue.PushSnapshot(node, at(i));
+}
+
+std::shared_ptr<SubscriberQueue> Hub::Subscribe(const SubscribeRequest& request,
+                                                std::function<void()> wakeup) {
+  auto queue =
+      std::make_shared<SubscriberQueue>(settings_.subscriber_queue, request.frames, std::move(wakeup));
+  std::lock_guard lock(mu_);
+  std::vector<Channel*> channels;
+  if (request.node_ids.empty()) {
+    for (const auto& [id, channel] : channels_) channels.push_back(channel.get());
+    std::sort(channels.begin(), channels.end(),
+              [](const Channel* a, const Channel* b) { return a->node_id_ < b->node_id_; });
+    wildcard_.push_back(queue);
+  } else {
+    for (const std::string& id : request.node_ids) {
+      Channel* channel = &GetChannelLocked(id);
+      if (std::find(channels.begin(), channels.end(), channel) == channels.end()) {
+        channels.push_back(channel);
+      }
+    }
+  }
+  // Only one subscriber at a time (under mu_) holds several channel locks, and publishers hold
+  // one, so this cannot deadlock; holding them all makes the snapshot and the live stream meet
+  // exactly, and puts every status ahead of every frame.
+  std::vector<std::unique_lock<std::mutex>> locks;
+  locks.reserve(channels.size());
+  for (Channel* channel : channels) locks.emplace_back(channel->mu_);
+  for (Channel* channel : channels) {
+    if (channel->status_) queue->PushSnapshot(&channel->node_id_, channel->status_);
+  }
+  if (request.frames) {
+    for (Channel* channel : channels) {
+      const auto it = std::find_if(request.resume.begin(), request.resume.end(),
+                                   [&](const Resume& r) { return r.node_id == channel->node_id_; });
+      ReplayLocked(*channel, it != request.resume.end() ? &*it : nullptr, *queue);
+    }
+  }
+  for (Channel* channel : channels) channel->subscribers_.push_back(queue);
+  ++subscriber_count_;
+  return queue;
+}
+
+void Hub::Unsubscribe(const std::shared_ptr<SubscriberQueue>& queue) {
+  std::lock_guard lock(mu_);
+  std::erase(wildcard_, queue);
+  for (const auto& [id, channel] : channels_) {
+    std::lock_guard channel_lock(channel->mu_);
+    std::erase(channel->subscribers_, queue);
+  }
+  if (subscriber_count_ > 0) --subscriber_count_;
+}
+
+size_t Hub::subscribers() const {
+  std::lock_guard lock(mu_);
+  return subscriber_count_;
+}
+
+}  // namespace radarhub::hub

@@ -1,0 +1,155 @@
+#include "radarhub/hub/hub.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "hub/test_events.hpp"
+
+namespace radarhub::hub {
+namespace {
+
+using testing::Describe;
+using testing::Frame;
+using testing::Status;
+
+constexpr uint64_t kEpoch = 42;
+
+std::vector<std::string> Drain(SubscriberQueue& q) {
+  std::vector<Delivery> out;
+  q.Pop(out, 1000000);
+  std::vector<std::string> s;
+  for (const auto& d : out) s.push_back(Describe(d));
+  return s;
+}
+
+class HubTest : public ::testing::Test {
+ protected:
+  Hub hub_{HubSettings{.epoch = kEpoch, .replay_frames = 5, .subscriber_queue = 100}};
+};
+
+TEST_F(HubTest, SnapshotIsStatusesThenLatestFrames) {
+  Channel& a = hub_.GetChannel("a");
+  Channel& b = hub_.GetChannel("b");
+  hub_.Publish(a, Status("a-up"));
+  hub_.Publish(b, Status("b-up"));
+  for (uint64_t s = 1; s <= 3; ++s) hub_.Publish(a, Frame(s));
+  auto q = hub_.Subscribe({.node_ids = {"a", "b"}});
+  EXPECT_EQ(Drain(*q), (std::vector<std::string>{"a:s:a-up", "b:s:b-up", "a:f3"}));
+  hub_.Publish(b, Frame(1));
+  EXPECT_EQ(Drain(*q), (std::vector<std::string>{"b:f1"}));
+}
+
+TEST_F(HubTest, RefreshedStatusShowsInSnapshotsButIsNotPushed) {
+  Channel& a = hub_.GetChannel("a");
+  auto live = hub_.Subscribe({.node_ids = {"a"}});
+  hub_.RefreshStatus(a, Status("rates"));
+  EXPECT_TRUE(Drain(*live).empty());
+  auto q = hub_.Subscribe({.node_ids = {"a"}});
+  EXPECT_EQ(Drain(*q), (std::vector<std::string>{"a:s:rates"}));
+}
+
+TEST_F(HubTest, WildcardSubscriberHearsNodesThatAppearLater) {
+  auto q = hub_.Subscribe({});
+  Channel& c = hub_.GetChannel("late");
+  hub_.Publish(c, Status("up"));
+  hub_.Publish(c, Frame(1));
+  EXPECT_EQ(Drain(*q), (std::vector<std::string>{"late:s:up", "late:f1"}));
+}
+
+TEST_F(HubTest, SubscriberToUnknownNodeWaitsForIt) {
+  auto q = hub_.Subscribe({.node_ids = {"future"}});
+  EXPECT_TRUE(Drain(*q).empty());
+  hub_.Publish(hub_.GetChannel("future"), Frame(1));
+  EXPECT_EQ(Drain(*q), (std::vector<std::string>{"future:f1"}));
+}
+
+TEST_F(HubTest, ResumeReplaysRetainedFramesAfterTheSequence) {
+  Channel& a = hub_.GetChannel("a");
+  for (uint64_t s = 1; s <= 4; ++s) hub_.Publish(a, Frame(s));
+  auto q = hub_.Subscribe(
+      {.node_ids = {"a"}, .resume = {{.node_id = "a", .epoch = kEpoch, .after_sequence = 2}}});
+  EXPECT_EQ(Drain(*q), (std::vector<std::string>{"a:f3", "a:f4"}));
+}
+
+TEST_F(HubTest, ResumeBeyondTheRingAnnouncesOutOfRangeFirst) {
+  Channel& a = hub_.GetChannel("a");
+  for (uint64_t s = 1; s <= 12; ++s) hub_.Publish(a, Frame(s));  // ring keeps 8..12
+  auto q = hub_.Subscribe(
+      {.node_ids = {"a"}, .resume = {{.node_id = "a", .epoch = kEpoch, .after_sequence = 3}}});
+  EXPECT_EQ(Drain(*q), (std::vector<std::string>{"a:gap 4-7 resume_out_of_range", "a:f8", "a:f9",
+                                                 "a:f10", "a:f11", "a:f12"}));
+}
+
+TEST_F(HubTest, ResumeUpToDateGetsOnlyLiveFrames) {
+  Channel& a = hub_.GetChannel("a");
+  for (uint64_t s = 1; s <= 3; ++s) hub_.Publish(a, Frame(s));
+  auto q = hub_.Subscribe(
+      {.node_ids = {"a"}, .resume = {{.node_id = "a", .epoch = kEpoch, .after_sequence = 3}}});
+  EXPECT_TRUE(Drain(*q).empty());
+  hub_.Publish(a, Frame(4));
+  EXPECT_EQ(Drain(*q), (std::vector<std::string>{"a:f4"}));
+}
+
+TEST_F(HubTest, StaleEpochIsOutOfRangeFromZeroThenEverythingRetained) {
+  Channel& a = hub_.GetChannel("a");
+  for (uint64_t s = 1; s <= 2; ++s) hub_.Publish(a, Frame(s));
+  auto q = hub_.Subscribe(
+      {.node_ids = {"a"}, .resume = {{.node_id = "a", .epoch = 7, .after_sequence = 900}}});
+  EXPECT_EQ(Drain(*q),
+            (std::vector<std::string>{"a:gap 0-0 resume_out_of_range", "a:f1", "a:f2"}));
+}
+
+TEST_F(HubTest, UnsubscribedQueueHearsNothingMore) {
+  Channel& a = hub_.GetChannel("a");
+  auto q = hub_.Subscribe({});
+  EXPECT_EQ(hub_.subscribers(), 1u);
+  hub_.Unsubscribe(q);
+  EXPECT_EQ(hub_.subscribers(), 0u);
+  hub_.Publish(a, Frame(1));
+  EXPECT_TRUE(Drain(*q).empty());
+}
+
+TEST_F(HubTest, SlowSubscriberDoesNotAffectAnotherOne) {
+  Hub hub(HubSettings{.epoch = 1, .replay_frames = 8, .subscriber_queue = 16});
+  Channel& a = hub.GetChannel("a");
+  auto stalled = hub.Subscribe({});
+  auto healthy = hub.Subscribe({});
+  size_t received = 0;
+  std::vector<Delivery> out;
+  for (uint64_t s = 1; s <= 10000; ++s) {
+    hub.Publish(a, Frame(s));
+    out.clear();
+    received += healthy->Pop(out, 100);
+  }
+  EXPECT_EQ(received, 10000u) << "the healthy subscriber got every frame";
+  EXPECT_EQ(stalled->size(), 16u) << "the stalled one stays bounded";
+}
+
+// Subscribing while frames are being published: each subscriber sees one gapless, duplicate-free
+// run of sequences that starts at the snapshot.
+TEST_F(HubTest, SubscribeDuringPublishingNeitherDuplicatesNorSkips) {
+  Hub hub(HubSettings{.epoch = 1, .replay_frames = 4, .subscriber_queue = 1 << 20});
+  Channel& a = hub.GetChannel("a");
+  std::atomic<bool> stop{false};
+  std::thread producer([&] {
+    for (uint64_t s = 1; !stop; ++s) hub.Publish(a, Frame(s));
+  });
+  std::vector<std::shared_ptr<SubscriberQueue>> queues;
+  for (int i = 0; i < 50; ++i) {
+    queues.push_back(hub.Subscribe({.node_ids = {"a"}}));
+    std::this_thread::yield();
+  }
+  stop = true;
+  producer.join();
+  for (auto& q : queues) {
+    std::vector<Delivery> out;
+    q->Pop(out, 1u << 30);
+    for (size_t i = 1; i < out.size(); ++i) {
+      ASSERT_EQ(out[i].event->sequence, out[i - 1].event->sequence + 1);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace radarhub::hub

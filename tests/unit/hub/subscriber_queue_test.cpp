@@ -1,0 +1,142 @@
+#include "radarhub/hub/subscriber_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "hub/test_events.hpp"
+
+namespace radarhub::hub {
+namespace {
+
+using testing::Describe;
+using testing::Frame;
+using testing::Status;
+
+const std::string kA = "a", kB = "b";
+
+std::vector<std::string> Drain(SubscriberQueue& q) {
+  std::vector<Delivery> out;
+  q.Pop(out, 1000000);
+  std::vector<std::string> s;
+  for (const auto& d : out) s.push_back(Describe(d));
+  return s;
+}
+
+TEST(SubscriberQueueTest, DeliversInOrder) {
+  SubscriberQueue q(10, true);
+  q.Push(&kA, Status("up"));
+  q.Push(&kA, Frame(1));
+  q.Push(&kB, Frame(1));
+  EXPECT_EQ(Drain(q), (std::vector<std::string>{"a:s:up", "a:f1", "b:f1"}));
+  EXPECT_EQ(q.size(), 0u);
+}
+
+TEST(SubscriberQueueTest, FullQueueDropsOldestFramesAndAnnouncesTheGapInOrder) {
+  SubscriberQueue q(4, true);
+  for (uint64_t s = 1; s <= 10; ++s) q.Push(&kA, Frame(s));
+  EXPECT_EQ(q.size(), 4u);
+  EXPECT_EQ(q.frames_dropped(), 6u);
+  EXPECT_EQ(Drain(q), (std::vector<std::string>{"a:gap 1-6 slow_consumer", "a:f7", "a:f8", "a:f9",
+                                                "a:f10"}));
+}
+
+TEST(SubscriberQueueTest, StatusEventsAndEachNodesNewestFrameAreKept) {
+  SubscriberQueue q(3, true);
+  q.Push(&kB, Frame(1));  // b's only frame: must survive
+  q.Push(&kA, Status("up"));
+  for (uint64_t s = 1; s <= 5; ++s) q.Push(&kA, Frame(s));
+  q.Push(&kA, Status("down"));
+  EXPECT_EQ(Drain(q), (std::vector<std::string>{"b:f1", "a:s:up", "a:gap 1-4 slow_consumer",
+                                                "a:f5", "a:s:down"}));
+}
+
+TEST(SubscriberQueueTest, GapsOfDifferentNodesAreAnnouncedSeparately) {
+  SubscriberQueue q(4, true);
+  for (uint64_t s = 1; s <= 4; ++s) {
+    q.Push(&kA, Frame(s));
+    q.Push(&kB, Frame(s));
+  }
+  EXPECT_EQ(Drain(q), (std::vector<std::string>{"a:gap 1-2 slow_consumer", "a:f3",
+                                                "b:gap 1-2 slow_consumer", "b:f3", "a:f4",
+                                                "b:f4"}));
+}
+
+TEST(SubscriberQueueTest, LaterGapStartsFreshAfterTheFirstWasAnnounced) {
+  SubscriberQueue q(2, true);
+  for (uint64_t s = 1; s <= 4; ++s) q.Push(&kA, Frame(s));
+  EXPECT_EQ(Drain(q), (std::vector<std::string>{"a:gap 1-2 slow_consumer", "a:f3", "a:f4"}));
+  for (uint64_t s = 5; s <= 8; ++s) q.Push(&kA, Frame(s));
+  EXPECT_EQ(Drain(q), (std::vector<std::string>{"a:gap 5-6 slow_consumer", "a:f7", "a:f8"}));
+}
+
+TEST(SubscriberQueueTest, StatusOnlySubscriberNeverQueuesFrames) {
+  SubscriberQueue q(2, false);
+  q.Push(&kA, Frame(1));
+  q.Push(&kA, Status("up"));
+  EXPECT_EQ(Drain(q), (std::vector<std::string>{"a:s:up"}));
+}
+
+TEST(SubscriberQueueTest, WakeupOnlyWhenGoingNonEmpty) {
+  int wakeups = 0;
+  SubscriberQueue q(10, true, [&] { ++wakeups; });
+  q.Push(&kA, Frame(1));
+  q.Push(&kA, Frame(2));
+  EXPECT_EQ(wakeups, 1);
+  Drain(q);
+  q.Push(&kA, Frame(3));
+  EXPECT_EQ(wakeups, 2);
+}
+
+TEST(SubscriberQueueTest, MemoryStaysBoundedUnderSustainedOverload) {
+  SubscriberQueue q(100, true);
+  for (uint64_t s = 1; s <= 200000; ++s) q.Push(&kA, Frame(s));
+  EXPECT_EQ(q.size(), 100u);
+  const auto got = Drain(q);
+  EXPECT_EQ(got.front(), "a:gap 1-199900 slow_consumer");
+  EXPECT_EQ(got.back(), "a:f200000");
+}
+
+// Many producers, one consumer: every node's frames arrive in order, each one either delivered or
+// inside an announced gap, none twice.
+TEST(SubscriberQueueTest, ConcurrentProducersLoseNothingUnannounced) {
+  constexpr int kNodes = 4;
+  constexpr uint64_t kFrames = 50000;
+  std::vector<std::string> names = {"n0", "n1", "n2", "n3"};
+  SubscriberQueue q(64, true);
+  std::vector<std::thread> producers;
+  for (int n = 0; n < kNodes; ++n) {
+    producers.emplace_back([&, n] {
+      for (uint64_t s = 1; s <= kFrames; ++s) q.Push(&names[static_cast<size_t>(n)], Frame(s));
+    });
+  }
+  std::atomic<bool> done{false};
+  std::vector<uint64_t> next(kNodes, 1);
+  std::thread consumer([&] {
+    std::vector<Delivery> out;
+    while (true) {
+      out.clear();
+      const bool finished = done.load();
+      q.WaitPop(out, 256, std::chrono::milliseconds(10));
+      for (const auto& d : out) {
+        const auto i = static_cast<size_t>(d.node_id->back() - '0');
+        if (!d.event) {
+          ASSERT_EQ(d.from_sequence, next[i]);
+          next[i] = d.to_sequence + 1;
+        } else {
+          ASSERT_EQ(d.event->sequence, next[i]);
+          ++next[i];
+        }
+      }
+      if (finished && out.empty()) break;
+    }
+  });
+  for (auto& p : producers) p.join();
+  done = true;
+  consumer.join();
+  for (int n = 0; n < kNodes; ++n) EXPECT_EQ(next[static_cast<size_t>(n)], kFrames + 1);
+}
+
+}  // namespace
+}  // namespace radarhub::hub

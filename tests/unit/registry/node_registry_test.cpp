@@ -1,0 +1,146 @@
+#include "radarhub/registry/node_registry.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+namespace radarhub::registry {
+namespace {
+
+using namespace std::chrono_literals;
+
+const WallClock::time_point kT0 = WallClock::time_point{} + 1000h;
+
+struct Recorder {
+  std::vector<v1::NodeStatus> statuses;
+  auto fn() {
+    return [this](const v1::NodeStatus& s) { statuses.push_back(s); };
+  }
+};
+
+Admission Accept(NodeRegistry& r, Node& n, uint64_t owner, int64_t ts, uint64_t* seq = nullptr,
+                 bool* ooo = nullptr) {
+  bool out_of_order = false;
+  const Admission a = r.AcceptFrame(n, owner, ts, 100, kT0, out_of_order, [&](uint64_t s) {
+    if (seq) *seq = s;
+  });
+  if (ooo) *ooo = out_of_order;
+  return a;
+}
+
+TEST(NodeRegistryTest, SequencesStartAtOneAndCountUp) {
+  NodeRegistry r(77);
+  Node& n = r.Get("radar1");
+  Recorder rec;
+  EXPECT_EQ(r.Attach(n, 1, "127.0.0.1:5000", kT0, rec.fn()), 0u);
+  for (uint64_t i = 1; i <= 5; ++i) {
+    uint64_t seq = 0;
+    ASSERT_EQ(Accept(r, n, 1, 1000 + static_cast<int64_t>(i), &seq), Admission::kAccepted);
+    EXPECT_EQ(seq, i);
+  }
+  v1::NodeStatus s;
+  r.FillStatus(n, s);
+  EXPECT_EQ(s.last_sequence(), 5u);
+  EXPECT_EQ(s.epoch(), 77u);
+  EXPECT_EQ(s.frames_accepted(), 5u);
+  EXPECT_EQ(&r.Get("radar1"), &n) << "stable identity";
+}
+
+TEST(NodeRegistryTest, DuplicateTimestampDroppedOlderAcceptedAsOutOfOrder) {
+  NodeRegistry r(1);
+  Node& n = r.Get("radar1");
+  r.Attach(n, 1, "p", kT0, [](auto&) {});
+  bool ooo = false;
+  EXPECT_EQ(Accept(r, n, 1, 2000), Admission::kAccepted);
+  EXPECT_EQ(Accept(r, n, 1, 2000), Admission::kDuplicate);
+  uint64_t seq = 0;
+  EXPECT_EQ(Accept(r, n, 1, 1500, &seq, &ooo), Admission::kAccepted);
+  EXPECT_TRUE(ooo);
+  EXPECT_EQ(seq, 2u) << "a duplicate takes no sequence number";
+  const NodeCounters c = r.Counters(n);
+  EXPECT_EQ(c.frames_accepted, 2u);
+  EXPECT_EQ(c.frames_deduplicated, 1u);
+  EXPECT_EQ(c.frames_out_of_order, 1u);
+}
+
+TEST(NodeRegistryTest, TakeoverReturnsPreviousOwnerAndKeepsNodeConnected) {
+  NodeRegistry r(1);
+  Node& n = r.Get("radar1");
+  Recorder rec;
+  r.Attach(n, 1, "10.0.0.1:1", kT0, rec.fn());
+  EXPECT_EQ(r.Attach(n, 2, "10.0.0.2:2", kT0 + 5s, rec.fn()), 1u);
+  EXPECT_EQ(Accept(r, n, 1, 10), Admission::kNotOwner) << "the superseded connection is cut off";
+  EXPECT_EQ(Accept(r, n, 2, 10), Admission::kAccepted);
+  EXPECT_FALSE(r.Detach(n, 1, kT0 + 6s, rec.fn())) << "the old connection's close changes nothing";
+  EXPECT_TRUE(r.Connected(n));
+  ASSERT_EQ(rec.statuses.size(), 2u);
+  EXPECT_EQ(rec.statuses[1].peer(), "10.0.0.2:2");
+  EXPECT_EQ(rec.statuses[1].since().seconds(), rec.statuses[0].since().seconds())
+      << "since is the last change of connected";
+  EXPECT_TRUE(r.Detach(n, 2, kT0 + 7s, rec.fn()));
+  EXPECT_FALSE(rec.statuses.back().connected());
+  EXPECT_EQ(rec.statuses.back().peer(), "");
+}
+
+TEST(NodeRegistryTest, RatesOverTheLastSecond) {
+  NodeRegistry r(1);
+  Node& n = r.Get("radar1");
+  r.Attach(n, 1, "p", kT0, [](auto&) {});
+  r.TickRates(kT0);
+  for (int i = 1; i <= 10; ++i) Accept(r, n, 1, i);
+  r.TickRates(kT0 + 1s);
+  v1::NodeStatus s;
+  r.FillStatus(n, s);
+  EXPECT_DOUBLE_EQ(s.frames_per_second(), 10.0);
+  EXPECT_DOUBLE_EQ(s.bytes_per_second(), 1000.0);
+  r.TickRates(kT0 + 2s);
+  r.FillStatus(n, s);
+  EXPECT_DOUBLE_EQ(s.frames_per_second(), 0.0);
+}
+
+TEST(NodeRegistryTest, HeartbeatKeepsLatestAdvertisement) {
+  NodeRegistry r(1);
+  Node& n = r.Get("radar1");
+  google::protobuf::Struct ad;
+  (*ad.mutable_fields())["status"].set_string_value("ok");
+  const std::string bytes = ad.SerializeAsString();
+  const std::string_view view = bytes;
+  r.Heartbeat(n, 50, &view, kT0);
+  v1::NodeStatus s;
+  r.FillStatus(n, s);
+  EXPECT_EQ(s.advertised().fields().at("status").string_value(), "ok");
+  EXPECT_TRUE(s.has_last_heartbeat_at());
+}
+
+TEST(NodeRegistryTest, ConcurrentProducersGetUniqueGaplessSequences) {
+  NodeRegistry r(1);
+  Node& n = r.Get("radar1");
+  r.Attach(n, 1, "p", kT0, [](auto&) {});
+  std::vector<uint64_t> seen[4];
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5000; ++i) {
+        bool ooo;
+        r.AcceptFrame(n, 1, 1 + t * 100000 + i, 1, kT0, ooo,
+                      [&](uint64_t s) { seen[t].push_back(s); });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::vector<bool> got(20001, false);
+  size_t total = 0;
+  for (auto& v : seen) {
+    for (uint64_t s : v) {
+      ASSERT_LE(s, 20000u);
+      ASSERT_FALSE(got[s]);
+      got[s] = true;
+      ++total;
+    }
+  }
+  EXPECT_EQ(total, 20000u);
+}
+
+}  // namespace
+}  // namespace radarhub::registry
