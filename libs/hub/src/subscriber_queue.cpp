@@ -2,8 +2,12 @@
 
 namespace radarhub::hub {
 
-SubscriberQueue::SubscriberQueue(size_t capacity, bool frames, std::function<void()> wakeup)
-    : capacity_(capacity == 0 ? 1 : capacity), frames_(frames), wakeup_(std::move(wakeup)) {}
+SubscriberQueue::SubscriberQueue(size_t capacity, bool frames, std::function<void()> wakeup,
+                                 std::atomic<uint64_t>* dropped_total)
+    : capacity_(capacity == 0 ? 1 : capacity),
+      frames_(frames),
+      wakeup_(std::move(wakeup)),
+      dropped_total_(dropped_total) {}
 
 void SubscriberQueue::Notify(bool was_empty) {
   if (!was_empty) return;
@@ -65,6 +69,7 @@ void SubscriberQueue::EvictOneFor(const std::string* incoming_node, bool incomin
     e.event.reset();
     --live_;
     ++frames_dropped_;
+    if (dropped_total_ != nullptr) dropped_total_->fetch_add(1, std::memory_order_relaxed);
     break;
   }
   while (!entries_.empty() && !entries_.front().event && !entries_.front().gap) {

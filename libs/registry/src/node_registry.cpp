@@ -52,9 +52,13 @@ void NodeRegistry::Heartbeat(Node& node, size_t bytes, const std::string_view* a
   if (advertisement != nullptr) node.advertised_.assign(*advertisement);
 }
 
-void NodeRegistry::TickRates(WallClock::time_point now) {
+std::vector<Node*> NodeRegistry::TickRates(WallClock::time_point now) {
+  std::vector<Node*> changed;
   for (Node* node : All()) {
     std::lock_guard lock(node->mu_);
+    const bool moved = node->counters_.bytes_received != node->bytes_at_tick_ ||
+                       node->frames_per_second_ != 0 || node->bytes_per_second_ != 0;
+    if (moved) changed.push_back(node);
     const double dt = std::chrono::duration<double>(now - node->rate_tick_).count();
     if (node->rate_tick_ != WallClock::time_point{} && dt > 0) {
       node->frames_per_second_ =
@@ -66,6 +70,7 @@ void NodeRegistry::TickRates(WallClock::time_point now) {
     node->frames_at_tick_ = node->counters_.frames_accepted;
     node->bytes_at_tick_ = node->counters_.bytes_received;
   }
+  return changed;
 }
 
 void NodeRegistry::FillStatus(const Node& node, v1::NodeStatus& status) const {

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -74,6 +76,8 @@ class Hub final {
   void Unsubscribe(const std::shared_ptr<SubscriberQueue>& queue);
 
   size_t subscribers() const;
+  // Frames dropped by every subscriber queue so far (slow consumers).
+  uint64_t subscriber_frames_dropped() const { return frames_dropped_.load(); }
   const HubSettings& settings() const { return settings_; }
 
  private:
@@ -85,6 +89,7 @@ class Hub final {
   std::unordered_map<std::string, std::unique_ptr<Channel>> channels_;  // guarded by mu_
   std::vector<std::shared_ptr<SubscriberQueue>> wildcard_;              // guarded by mu_
   size_t subscriber_count_ = 0;                                          // guarded by mu_
+  std::atomic<uint64_t> frames_dropped_{0};
 };
 
 }  // namespace radarhub::hub

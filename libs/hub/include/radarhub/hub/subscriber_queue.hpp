@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -23,7 +24,9 @@ class SubscriberQueue final {
  public:
   // `wakeup` runs (outside the lock, on the producer's thread) whenever the queue goes from empty
   // to non-empty; it must not block.
-  SubscriberQueue(size_t capacity, bool frames, std::function<void()> wakeup = {});
+  // `dropped_total`, if given, also counts every frame this queue drops (a process-wide metric).
+  SubscriberQueue(size_t capacity, bool frames, std::function<void()> wakeup = {},
+                  std::atomic<uint64_t>* dropped_total = nullptr);
 
   // Producer side. `node_id` must outlive the queue (the hub's channel names do).
   void Push(const std::string* node_id, EventPtr event);
@@ -67,6 +70,7 @@ class SubscriberQueue final {
   std::unordered_map<const std::string*, PerNode> nodes_;  // guarded by mu_
   uint64_t frames_dropped_ = 0;                           // guarded by mu_
   const std::function<void()> wakeup_;
+  std::atomic<uint64_t>* const dropped_total_;
 };
 
 }  // namespace radarhub::hub

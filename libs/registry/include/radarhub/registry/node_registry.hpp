@@ -102,8 +102,9 @@ class NodeRegistry final {
   void Heartbeat(Node& node, size_t bytes, const std::string_view* advertisement,
                  WallClock::time_point now);
 
-  // Recomputes every node's rates over the time since the previous tick (call at 1 Hz).
-  void TickRates(WallClock::time_point now);
+  // Recomputes every node's rates over the time since the previous tick (call at 1 Hz). Returns
+  // the nodes whose counters or rates changed, so idle nodes cost nothing downstream.
+  std::vector<Node*> TickRates(WallClock::time_point now);
 
   void FillStatus(const Node& node, v1::NodeStatus& status) const;
   NodeCounters Counters(const Node& node) const;

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "radarhub/common/log.hpp"
+
+namespace radarhub::ingest {
+
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+  std::string ToString() const;
+};
+
+// Every setting of radarhub-ingest (operations.md, protocol.md). Plain data: the server classes
+// take this, never the flag parser.
+struct IngestConfig {
+  HostPort node_listen{"0.0.0.0", 30050};
+  HostPort grpc_listen{"0.0.0.0", 50051};
+  std::optional<HostPort> metrics_listen = HostPort{"0.0.0.0", 9105};
+  int io_threads = 1;
+  size_t max_line_bytes = 1 << 20;
+  size_t max_detections = 10000;
+  std::chrono::milliseconds auth_timeout{5000};
+  std::chrono::milliseconds idle_timeout{30000};
+  size_t max_connections = 10000;
+  bool tcp_nodelay = true;
+  std::string tokens_file;
+  std::string token;  // secret: never logged
+  bool auto_provision = true;
+  bool allow_unauthenticated = false;
+  size_t replay_frames = 4096;
+  size_t subscriber_queue = 8192;
+  size_t max_batch = 256;
+  size_t max_subscribers = 1000;
+  std::chrono::milliseconds shutdown_grace{10000};
+  common::LogFormat log_format = common::LogFormat::kText;
+  common::LogLevel log_level = common::LogLevel::kInfo;
+};
+
+// Parses flags with RADARHUB_* environment fallbacks (flag > env > default). Returns nullopt after
+// printing --help (exit 0) or one line naming the bad setting (exit 2); `exit_code` says which.
+std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& exit_code);
+
+// "HOST:PORT" or "[v6]:PORT"; nullopt if malformed.
+std::optional<HostPort> ParseHostPort(const std::string& text);
+
+}  // namespace radarhub::ingest

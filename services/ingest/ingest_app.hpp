@@ -1,0 +1,75 @@
+#pragma once
+
+#include <utility>
+
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "config.hpp"
+#include "connection.hpp"
+#include "ingest_metrics.hpp"
+#include "io_pool.hpp"
+#include "node_server.hpp"
+#include "radarhub/auth/token_store.hpp"
+#include "radarhub/common/log.hpp"
+#include "radarhub/hub/hub.hpp"
+#include "radarhub/registry/node_registry.hpp"
+
+namespace prometheus {
+class Exposer;
+class Registry;
+}  // namespace prometheus
+
+namespace radarhub::ingest {
+
+// The ingest service, wired: token store, node registry, hub, node server, metrics endpoint and
+// the 1 Hz rate ticker. main() only parses flags, calls Start, and Stop on a signal; tests run
+// the same object in-process. Start/Stop/ReloadTokens are thread-safe.
+class IngestApp final {
+ public:
+  explicit IngestApp(IngestConfig config);
+  ~IngestApp();
+
+  // Loads tokens, binds every listener, starts the threads and prints "listening <name>
+  // <host>:<port>" per listener. On failure returns false with one line naming the setting.
+  bool Start(std::string& error);
+  // Drains within --shutdown-grace: stop accepting, close node connections, stop threads.
+  // Idempotent; must not run on an I/O thread.
+  void Stop();
+  bool ReloadTokens(std::string& error);
+
+  uint16_t node_port() const { return server_->port(); }
+  uint16_t metrics_port() const { return metrics_port_; }
+  uint64_t epoch() const { return registry_.epoch(); }
+  hub::Hub& hub() { return hub_; }
+  registry::NodeRegistry& registry() { return registry_; }
+  IngestMetrics& metrics() { return *metrics_; }
+  size_t connections() const { return server_->connections(); }
+
+ private:
+  void ScheduleTick();
+
+  const IngestConfig config_;
+  const ConnectionSettings connection_settings_;
+  auth::TokenStore tokens_;
+  registry::NodeRegistry registry_;
+  hub::Hub hub_;
+  std::shared_ptr<IngestMetrics> metrics_;
+  common::RateLimiter log_limiter_;
+  IoPool pool_;
+  std::unique_ptr<NodeServer> server_;
+  boost::asio::steady_timer tick_timer_;
+  std::shared_ptr<prometheus::Registry> prometheus_registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  uint16_t metrics_port_ = 0;
+  std::mutex stop_mu_;
+  bool started_ = false, stopped_ = false;  // guarded by stop_mu_
+};
+
+// A random epoch per process start (api.md): sequences restart with it.
+uint64_t NewEpoch();
+
+}  // namespace radarhub::ingest

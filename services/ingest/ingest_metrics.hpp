@@ -1,0 +1,86 @@
+#pragma once
+
+#include <prometheus/collectable.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "radarhub/protocol/reject.hpp"
+
+namespace radarhub::registry {
+class NodeRegistry;
+}
+namespace radarhub::hub {
+class Hub;
+}
+
+namespace radarhub::ingest {
+
+// Why a node connection was closed (protocol.md); label `reason` of connections_closed_total.
+enum class CloseReason : uint8_t {
+  kAuth,
+  kBadHello,
+  kAuthTimeout,
+  kNodeMismatch,
+  kSuperseded,
+  kIdle,
+  kLimit,
+  kPeerClosed,
+  kError,
+  kShutdown,
+  kCount,
+};
+std::string_view CloseReasonName(CloseReason reason);
+
+// Rejections beyond the parser's: line_too_long and unknown_type.
+enum class ExtraReject : uint8_t { kLineTooLong, kUnknownType, kCount };
+std::string_view ExtraRejectName(ExtraReject reason);
+
+// The ingest's Prometheus metrics. The data plane only bumps relaxed atomics; per-node families
+// are read from the registry at scrape time, so a frame costs no label lookups. Thread-safe.
+class IngestMetrics final : public prometheus::Collectable {
+ public:
+  IngestMetrics(const registry::NodeRegistry& registry, const hub::Hub& hub)
+      : registry_(registry), hub_(hub) {}
+
+  void ConnectionOpened() { connections_.fetch_add(1, std::memory_order_relaxed); }
+  void ConnectionClosed(CloseReason reason) {
+    connections_.fetch_sub(1, std::memory_order_relaxed);
+    closed_[static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+  }
+  // A connection refused before it counted as open (above the limit).
+  void ConnectionRefused(CloseReason reason) {
+    closed_[static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void Rejected(protocol::Reject reason) {
+    rejected_[static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void Rejected(ExtraReject reason) {
+    extra_rejected_[static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void PublishLatency(std::chrono::nanoseconds latency);
+
+  int64_t connections() const { return connections_.load(std::memory_order_relaxed); }
+
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+  static constexpr std::array<double, 16> kLatencyBounds = {
+      5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1,
+      0.25, 1.0};
+
+ private:
+  const registry::NodeRegistry& registry_;
+  const hub::Hub& hub_;
+  std::atomic<int64_t> connections_{0};
+  std::array<std::atomic<uint64_t>, static_cast<size_t>(CloseReason::kCount)> closed_{};
+  std::array<std::atomic<uint64_t>, static_cast<size_t>(protocol::Reject::kCount)> rejected_{};
+  std::array<std::atomic<uint64_t>, static_cast<size_t>(ExtraReject::kCount)> extra_rejected_{};
+  std::array<std::atomic<uint64_t>, kLatencyBounds.size() + 1> latency_buckets_{};
+  std::atomic<uint64_t> latency_sum_ns_{0};
+};
+
+}  // namespace radarhub::ingest

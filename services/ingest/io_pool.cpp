@@ -1,0 +1,33 @@
+#include "io_pool.hpp"
+
+namespace radarhub::ingest {
+
+IoPool::IoPool(int threads) {
+  for (int i = 0; i < std::max(threads, 1); ++i) {
+    contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+    guards_.emplace_back(contexts_.back()->get_executor());
+  }
+}
+
+IoPool::~IoPool() { Stop(); }
+
+boost::asio::io_context& IoPool::Next() {
+  return *contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()];
+}
+
+void IoPool::Start() {
+  for (auto& context : contexts_) {
+    threads_.emplace_back([&io = *context] { io.run(); });
+  }
+}
+
+void IoPool::Stop() {
+  guards_.clear();
+  for (auto& context : contexts_) context->stop();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
+}
+
+}  // namespace radarhub::ingest

@@ -1,0 +1,49 @@
+// radarhub-ingest: wiring only (see ingest_app.hpp).
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <functional>
+#include <iostream>
+
+#include "config.hpp"
+#include "ingest_app.hpp"
+
+int main(int argc, char** argv) {
+  using radarhub::common::Logger;
+  int exit_code = 0;
+  const auto config = radarhub::ingest::ParseIngestCommandLine(argc, argv, exit_code);
+  if (!config) return exit_code;
+  Logger::Configure(config->log_level, config->log_format);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  radarhub::ingest::IngestApp app(*config);
+  std::string error;
+  if (!app.Start(error)) {
+    std::cerr << "radarhub-ingest: " << error << "\n";
+    return 2;
+  }
+
+  boost::asio::io_context signals_context;
+  boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (signal == SIGHUP) {
+          std::string reload_error;
+          if (app.ReloadTokens(reload_error)) {
+            radarhub::common::LogInfo("tokens reloaded");
+          } else {
+            radarhub::common::LogError("tokens reload failed; previous tokens stay",
+                                       {{"error", reload_error}});
+          }
+          signals.async_wait(on_signal);
+          return;
+        }
+        app.Stop();  // this thread drives no I/O loop, so it may wait for the drain
+      };
+  signals.async_wait(on_signal);
+  signals_context.run();
+  return 0;
+}

@@ -1,0 +1,125 @@
+#include "node_server.hpp"
+
+#include <boost/asio/post.hpp>
+#include <future>
+
+#include "radarhub/common/log.hpp"
+
+namespace radarhub::ingest {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+NodeServer::NodeServer(IoPool& pool, const ConnectionServices& services, size_t max_connections)
+    : pool_(pool),
+      services_(services),
+      max_connections_(max_connections),
+      acceptor_(pool.First()),
+      retry_timer_(pool.First()) {}
+
+bool NodeServer::Listen(const HostPort& address, std::string& error) {
+  boost::system::error_code ec;
+  const auto ip = asio::ip::make_address(address.host, ec);
+  if (ec) {
+    error = "--node-listen: invalid address '" + address.host + "'";
+    return false;
+  }
+  const tcp::endpoint endpoint(ip, address.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    error = "--node-listen: cannot listen on " + address.ToString() + ": " + ec.message();
+    return false;
+  }
+  port_ = acceptor_.local_endpoint().port();
+  return true;
+}
+
+void NodeServer::Start() {
+  asio::post(acceptor_.get_executor(), [this] { Accept(); });
+}
+
+void NodeServer::Accept() {
+  acceptor_.async_accept(pool_.Next(), [this](const boost::system::error_code& ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (ec) {
+      // Out of descriptors and the like: back off briefly instead of spinning on the error.
+      common::LogWarn("accept failed", {{"error", ec.message()}});
+      retry_timer_.expires_after(std::chrono::milliseconds(100));
+      retry_timer_.async_wait([this](const boost::system::error_code& wait_ec) {
+        if (!wait_ec) Accept();
+      });
+      return;
+    }
+    std::shared_ptr<Connection> connection;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      if (connections_.size() >= max_connections_) {
+        services_.metrics.ConnectionRefused(CloseReason::kLimit);
+        boost::system::error_code ignored;
+        socket.close(ignored);
+      } else {
+        const uint64_t id = next_id_++;
+        connection = std::make_shared<Connection>(std::move(socket), id, services_, *this);
+        connections_.emplace(id, connection);
+        services_.metrics.ConnectionOpened();
+      }
+    }
+    if (connection) {
+      // The socket was opened on the next I/O thread's context; the connection runs there.
+      asio::post(connection->executor(), [connection] { connection->Start(); });
+    }
+    Accept();
+  });
+}
+
+size_t NodeServer::connections() const {
+  std::lock_guard lock(mu_);
+  return connections_.size();
+}
+
+void NodeServer::Supersede(uint64_t connection_id) {
+  std::shared_ptr<Connection> old;
+  {
+    std::lock_guard lock(mu_);
+    if (const auto it = connections_.find(connection_id); it != connections_.end()) {
+      old = it->second.lock();
+    }
+  }
+  if (old) old->Close(CloseReason::kSuperseded);
+}
+
+void NodeServer::Closed(uint64_t connection_id) {
+  std::lock_guard lock(mu_);
+  connections_.erase(connection_id);
+  if (connections_.empty()) drained_.notify_all();
+}
+
+void NodeServer::Stop(std::chrono::milliseconds grace) {
+  std::vector<std::shared_ptr<Connection>> open;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    for (const auto& [id, weak] : connections_) {
+      if (auto c = weak.lock()) open.push_back(std::move(c));
+    }
+  }
+  std::promise<void> closed;
+  asio::post(acceptor_.get_executor(), [this, &closed] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    retry_timer_.cancel();
+    closed.set_value();
+  });
+  closed.get_future().wait_for(grace);
+  for (const auto& c : open) c->Close(CloseReason::kShutdown);
+  open.clear();
+  std::unique_lock lock(mu_);
+  drained_.wait_for(lock, grace, [this] { return connections_.empty(); });
+}
+
+}  // namespace radarhub::ingest

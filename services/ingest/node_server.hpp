@@ -1,0 +1,55 @@
+#pragma once
+
+#include <utility>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "config.hpp"
+#include "connection.hpp"
+#include "io_pool.hpp"
+
+namespace radarhub::ingest {
+
+// Accepts node connections on one port, spreads them over the I/O pool, enforces
+// --max-connections, and keeps the table of live connections for takeover and shutdown.
+// Thread-safe.
+class NodeServer final : public ConnectionOwner {
+ public:
+  NodeServer(IoPool& pool, const ConnectionServices& services, size_t max_connections);
+
+  // Binds; on failure returns false with a one-line reason.
+  bool Listen(const HostPort& address, std::string& error);
+  uint16_t port() const { return port_; }
+  void Start();
+  // Closes the listener, then every connection (reason shutdown); waits up to `grace` for them to
+  // finish. Idempotent; must not run on an I/O thread.
+  void Stop(std::chrono::milliseconds grace);
+
+  size_t connections() const;
+
+  void Supersede(uint64_t connection_id) override;
+  void Closed(uint64_t connection_id) override;
+
+ private:
+  void Accept();
+
+  IoPool& pool_;
+  ConnectionServices services_;
+  const size_t max_connections_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_timer_;
+  uint16_t port_ = 0;
+  uint64_t next_id_ = 1;  // accept loop only
+  mutable std::mutex mu_;
+  std::condition_variable drained_;
+  bool stopping_ = false;                                                   // guarded by mu_
+  std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections_;    // guarded by mu_
+};
+
+}  // namespace radarhub::ingest
