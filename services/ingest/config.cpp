@@ -44,6 +44,9 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
   c.io_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   CLI::App app{"radarhub-ingest: terminates the radar nodes' TCP protocol and republishes frames"};
   app.option_defaults()->always_capture_default();
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "radarhub-ingest: invalid setting: " + std::string(e.what()) + "\n";
+  });
   std::string node_listen = c.node_listen.ToString(), grpc_listen = c.grpc_listen.ToString(),
               metrics_listen = c.metrics_listen->ToString();
   std::string auth_timeout = "5s", idle_timeout = "30s", shutdown_grace = "10s";
@@ -89,7 +92,7 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    exit_code = app.exit(e);
+    exit_code = app.exit(e) == 0 ? 0 : 2;  // --help is 0; every bad setting is 2, like ours
     return std::nullopt;
   }
   exit_code = 2;

@@ -195,6 +195,7 @@ bool Connection::OnHello(char* line, size_t length) {
       *node_, id_, peer_, registry::WallClock::now(),
       [&](const v1::NodeStatus& status) { services_.hub.Publish(*channel_, MakeStatusEvent(status)); });
   if (previous != 0) owner_.Supersede(previous);
+  ArmTimer(last_activity_ + services_.settings.idle_timeout);  // from auth deadline to idle
   common::LogInfo("node connected", {{"node_id", node_id}, {"peer", peer_},
                                      {"takeover", previous != 0 ? "true" : "false"}});
   return Handle(hello, length + 1);
@@ -259,9 +260,7 @@ void Connection::Warn(std::string_view reason, std::string_view detail) {
 void Connection::Shutdown(CloseReason reason, std::string_view detail) {
   if (closed_) return;
   closed_ = true;
-  boost::system::error_code ignored;
-  socket_.close(ignored);
-  timer_.cancel();
+  // Account first, close last: whoever sees the socket closed also sees why.
   services_.metrics.ConnectionClosed(reason);
   if (node_ != nullptr) {
     services_.registry.Detach(*node_, id_, registry::WallClock::now(),
@@ -286,6 +285,9 @@ void Connection::Shutdown(CloseReason reason, std::string_view detail) {
     common::Logger::Write(expected ? common::LogLevel::kInfo : common::LogLevel::kWarn,
                           "connection closed", fields);
   }
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  timer_.cancel();
   owner_.Closed(id_);
 }
 

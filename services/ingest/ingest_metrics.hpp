@@ -65,6 +65,13 @@ class IngestMetrics final : public prometheus::Collectable {
   void PublishLatency(std::chrono::nanoseconds latency);
 
   int64_t connections() const { return connections_.load(std::memory_order_relaxed); }
+  uint64_t closed(CloseReason reason) const { return closed_[static_cast<size_t>(reason)].load(); }
+  uint64_t rejected(protocol::Reject reason) const {
+    return rejected_[static_cast<size_t>(reason)].load();
+  }
+  uint64_t rejected(ExtraReject reason) const {
+    return extra_rejected_[static_cast<size_t>(reason)].load();
+  }
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 

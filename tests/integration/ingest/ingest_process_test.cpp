@@ -1,0 +1,175 @@
+// The real radarhub-ingest and radarhub binaries as users run them.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "http_get.hpp"
+#include "support/child_process.hpp"
+#include "support/metrics.hpp"
+#include "support/tcp_client.hpp"
+#include "support/wait.hpp"
+
+namespace radarhub::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kIngest = RADARHUB_INGEST_BIN;
+const std::string kCli = RADARHUB_CLI_BIN;
+
+std::string Hello(const std::string& node, const std::string& token) {
+  return R"({"node_id":")" + node + R"(","token":")" + token + R"(","type":"heartbeat"})" "\n";
+}
+std::string Frame(const std::string& node, int64_t ts) {
+  return R"({"node_id":")" + node + R"(","timestamp":)" + std::to_string(ts) +
+         R"(,"delay":[1.5],"doppler":[2.5],"snr":[10]})" "\n";
+}
+
+std::string Scrape(uint16_t port) {
+  return tools::HttpGet("127.0.0.1", port, "/metrics", 2s).value_or("");
+}
+
+std::vector<std::string> LoopbackArgs(std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"--node-listen", "127.0.0.1:0", "--metrics-listen",
+                                   "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+TEST(IngestProcessTest, ServesNodesAndMetricsOnPortZeroAndExitsZeroOnSigterm) {
+  ChildProcess ingest(kIngest, LoopbackArgs(), {{"RADARHUB_TOKEN", "envtoken"}});
+  const uint16_t node_port = ingest.ListeningPort("node");
+  const uint16_t metrics_port = ingest.ListeningPort("metrics");
+  ASSERT_NE(node_port, 0) << ingest.Stderr();
+  ASSERT_NE(metrics_port, 0) << ingest.Stderr();
+
+  TcpClient node(node_port);
+  std::string lines = Hello("radar1", "envtoken");
+  for (int i = 1; i <= 50; ++i) lines += Frame("radar1", i);
+  ASSERT_TRUE(node.Send(lines));
+  std::string page;
+  ASSERT_TRUE(WaitFor([&] {
+    page = Scrape(metrics_port);
+    return MetricValue(page, R"(radarhub_ingest_frames_total{node_id="radar1",result="accepted"})") == 50;
+  })) << page;
+  EXPECT_EQ(MetricValue(page, "radarhub_ingest_connections"), 1);
+  EXPECT_EQ(MetricValue(page, "radarhub_ingest_nodes_connected"), 1);
+  EXPECT_EQ(MetricValue(page, R"(radarhub_ingest_node_connected{node_id="radar1"})"), 1);
+  EXPECT_GT(MetricValue(page, R"(radarhub_ingest_bytes_received_total{node_id="radar1"})"), 0);
+  EXPECT_EQ(MetricValue(page, "radarhub_ingest_publish_latency_seconds_count"), 50);
+  EXPECT_EQ(page.find("envtoken"), std::string::npos) << "secrets never reach metrics";
+
+  const auto start = std::chrono::steady_clock::now();
+  ingest.Signal(SIGTERM);
+  const auto code = ingest.Wait(15s);
+  ASSERT_TRUE(code) << "did not exit";
+  EXPECT_EQ(*code, 0) << ingest.Stderr();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "within --shutdown-grace";
+  EXPECT_TRUE(node.WaitClosed(1s));
+  EXPECT_EQ(ingest.Stderr().find("envtoken"), std::string::npos) << "secrets never logged";
+}
+
+TEST(IngestProcessTest, EverySimulatedFrameIsAccepted) {
+  ChildProcess ingest(kIngest, LoopbackArgs({"--token", "t0k"}));
+  const uint16_t node_port = ingest.ListeningPort("node");
+  const uint16_t metrics_port = ingest.ListeningPort("metrics");
+  ASSERT_NE(node_port, 0) << ingest.Stderr();
+  ChildProcess sim(kCli, {"node", "--ingest", "127.0.0.1:" + std::to_string(node_port), "--nodes",
+                          "100", "--rate", "20", "--duration", "2s", "--token", "t0k"});
+  ASSERT_EQ(sim.Wait(30s), 0) << sim.Stderr();
+  const std::string report = sim.Stdout();
+  const auto at = report.find("\"frames_sent\":");
+  ASSERT_NE(at, std::string::npos) << report;
+  const double sent = std::stod(report.substr(at + 14));
+  EXPECT_GT(sent, 3000) << report;
+  std::string page;
+  EXPECT_TRUE(WaitFor([&] {
+    page = Scrape(metrics_port);
+    return MetricSum(page, "radarhub_ingest_frames_total", "result=\"accepted\"") == sent;
+  })) << "sent " << sent << ", accepted "
+      << MetricSum(page, "radarhub_ingest_frames_total", "result=\"accepted\"");
+  EXPECT_EQ(MetricSum(page, "radarhub_ingest_frames_rejected_total"), 0);
+  EXPECT_EQ(MetricSum(page, "radarhub_ingest_frames_total", "result=\"deduplicated\""), 0);
+}
+
+TEST(IngestProcessTest, BadSettingStopsAtStartWithOneLineNamingIt) {
+  ChildProcess bad_duration(kIngest, LoopbackArgs({"--token", "x", "--idle-timeout", "5x"}));
+  EXPECT_EQ(bad_duration.Wait(10s), 2);
+  EXPECT_NE(bad_duration.Stderr().find("--idle-timeout"), std::string::npos);
+
+  ChildProcess bad_env(kIngest, LoopbackArgs({"--token", "x"}), {{"RADARHUB_MAX_CONNECTIONS", "lots"}});
+  EXPECT_EQ(bad_env.Wait(10s), 2);
+  EXPECT_NE(bad_env.Stderr().find("max-connections"), std::string::npos) << bad_env.Stderr();
+
+  ChildProcess no_token(kIngest, LoopbackArgs());
+  EXPECT_EQ(no_token.Wait(10s), 2);
+  EXPECT_NE(no_token.Stderr().find("--allow-unauthenticated"), std::string::npos);
+}
+
+TEST(IngestProcessTest, FlagWinsOverEnvironment) {
+  ChildProcess ingest(kIngest, LoopbackArgs({"--token", "flag"}), {{"RADARHUB_TOKEN", "env"}});
+  const uint16_t port = ingest.ListeningPort("node");
+  ASSERT_NE(port, 0);
+  TcpClient with_env(port);
+  ASSERT_TRUE(with_env.Send(Hello("a", "env")));
+  EXPECT_TRUE(with_env.WaitClosed(5s));
+  TcpClient with_flag(port);
+  ASSERT_TRUE(with_flag.Send(Hello("b", "flag")));
+  EXPECT_FALSE(with_flag.WaitClosed(300ms));
+}
+
+class TokensFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/radarhub-it-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    path_ = dir_ + "/tokens";
+  }
+  void TearDown() override {
+    std::remove(path_.c_str());
+    rmdir(dir_.c_str());
+  }
+  void Write(const std::string& content, mode_t mode) {
+    std::ofstream(path_) << content;
+    chmod(path_.c_str(), mode);
+  }
+  std::string dir_, path_;
+};
+
+TEST_F(TokensFileTest, WorldReadableFileRefusedAtStart) {
+  Write("radar1 secret\n", 0644);
+  ChildProcess ingest(kIngest, LoopbackArgs({"--tokens-file", path_}));
+  EXPECT_EQ(ingest.Wait(10s), 2);
+  EXPECT_NE(ingest.Stderr().find("chmod 600"), std::string::npos) << ingest.Stderr();
+}
+
+TEST_F(TokensFileTest, SighupReloadsTokensAndKeepsAuthenticatedConnections) {
+  Write("radar1 old\n", 0600);
+  ChildProcess ingest(kIngest, LoopbackArgs({"--tokens-file", path_}));
+  const uint16_t port = ingest.ListeningPort("node");
+  ASSERT_NE(port, 0) << ingest.Stderr();
+  TcpClient before(port);
+  ASSERT_TRUE(before.Send(Hello("radar1", "old")));
+  ASSERT_FALSE(before.WaitClosed(200ms));
+
+  // "authenticated connections stay" across a reload; the node then reconnects with its new token.
+  Write("radar1 new\n", 0600);
+  ingest.Signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return ingest.Stderr().find("tokens reloaded") != std::string::npos; }));
+
+  TcpClient with_old(port);
+  ASSERT_TRUE(with_old.Send(Hello("radar1", "old")));
+  EXPECT_TRUE(with_old.WaitClosed(5s));
+  TcpClient with_new(port);
+  ASSERT_TRUE(with_new.Send(Hello("radar1", "new")));
+  EXPECT_TRUE(before.WaitClosed(5s)) << "the new connection took the node over";
+  EXPECT_FALSE(with_new.WaitClosed(200ms));
+  ASSERT_TRUE(with_new.Send(Frame("radar1", 1)));
+  EXPECT_FALSE(with_new.WaitClosed(200ms));
+}
+
+}  // namespace
+}  // namespace radarhub::testing

@@ -1,0 +1,367 @@
+// The connection rules of protocol.md, against a real ingest on a loopback port with real sockets.
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include "ingest/ingest_fixture.hpp"
+
+namespace radarhub::ingest::testing {
+namespace {
+
+using protocol::Reject;
+
+class NodeProtocolTest : public IngestFixture {};
+
+TEST_F(NodeProtocolTest, ValidFramesArriveInOrderWithSequenceNumbers) {
+  StartIngest();
+  auto node = Connect();
+  std::string burst = Hello("radar1");
+  for (int i = 1; i <= 200; ++i) burst += FrameLine("radar1", 1000 + i, 3);
+  // Framing never depends on segment boundaries: send in awkward pieces.
+  for (size_t at = 0; at < burst.size(); at += 997) ASSERT_TRUE(node->Send(burst.substr(at, 997)));
+  const auto frames = NextFrames(200);
+  ASSERT_EQ(frames.size(), 200u);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    EXPECT_EQ(frames[i].sequence(), i + 1);
+    EXPECT_EQ(frames[i].timestamp_ms(), 1001 + static_cast<int64_t>(i));
+    EXPECT_EQ(frames[i].epoch(), app_->epoch());
+    EXPECT_EQ(frames[i].node_id(), "radar1");
+    ASSERT_EQ(frames[i].detections_size(), 3);
+    EXPECT_EQ(frames[i].detections(2).delay(), 12.5);
+    EXPECT_EQ(frames[i].detections(1).doppler(), -1.25);
+    EXPECT_TRUE(frames[i].has_received_at());
+  }
+}
+
+TEST_F(NodeProtocolTest, FrameAsHelloIsDeliveredAndCrLfAccepted) {
+  StartIngest();
+  auto node = Connect();
+  std::string hello = FrameLine("radar1", 5);
+  hello.insert(hello.find(",\"timestamp\""), R"(,"token":")" + kToken + "\"");
+  hello.insert(hello.size() - 1, "\r");
+  ASSERT_TRUE(node->Send(hello + "\r\n\n" + FrameLine("radar1", 6)));
+  const auto frames = NextFrames(2);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0].timestamp_ms(), 5);
+  EXPECT_EQ(frames[1].sequence(), 2u);
+}
+
+TEST_F(NodeProtocolTest, WrongTokenGetsAClosedSocketAndDeliversNothing) {
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1", "wrong") + FrameLine("radar1", 1)));
+  EXPECT_TRUE(node->WaitClosed(5s));
+  EXPECT_EQ(Closed(CloseReason::kAuth), 1u);
+  EXPECT_FALSE(NextEvent(200ms)) << "nothing from a failed hello reaches subscribers";
+  EXPECT_EQ(app_->registry().Find("radar1"), nullptr);
+}
+
+TEST_F(NodeProtocolTest, UnknownNodeRefusedWithoutAutoProvision) {
+  config_.auto_provision = false;
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1")));
+  EXPECT_TRUE(node->WaitClosed(5s));
+  EXPECT_EQ(Closed(CloseReason::kAuth), 1u);
+}
+
+struct BadHello {
+  const char* name;
+  std::string line;
+};
+
+class BadHelloTest : public NodeProtocolTest, public ::testing::WithParamInterface<BadHello> {};
+
+TEST_P(BadHelloTest, ClosesTheConnection) {
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(GetParam().line + "\n" + FrameLine("radar1", 1)));
+  EXPECT_TRUE(node->WaitClosed(5s));
+  EXPECT_EQ(Closed(CloseReason::kBadHello), 1u);
+  EXPECT_FALSE(NextEvent(100ms));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rows, BadHelloTest,
+    ::testing::Values(BadHello{"NotJson", "hello"}, BadHello{"NotObject", "[1,2]"},
+                      BadHello{"NoNodeId", R"({"token":"s3cret","type":"heartbeat"})"},
+                      BadHello{"NoToken", R"({"node_id":"radar1","type":"heartbeat"})"},
+                      BadHello{"InvalidFrame", R"({"node_id":"radar1","token":"s3cret"})"},
+                      BadHello{"UnknownType",
+                               R"({"node_id":"radar1","token":"s3cret","type":"hi"})"}),
+    [](const auto& row) { return std::string(row.param.name); });
+
+TEST_F(NodeProtocolTest, OverlongFirstLineIsAFailedHello) {
+  config_.max_line_bytes = 1024;
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(std::string(5000, 'x')));
+  EXPECT_TRUE(node->WaitClosed(5s));
+  EXPECT_EQ(Closed(CloseReason::kBadHello), 1u);
+}
+
+TEST_F(NodeProtocolTest, HeartbeatNeverBecomesAFrame) {
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1")));
+  ASSERT_TRUE(node->Send(R"({"node_id":"radar1","type":"heartbeat","version":"2.1"})" "\n"));
+  ASSERT_TRUE(node->Send(FrameLine("radar1", 7)));
+  const auto frames = NextFrames(1);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].sequence(), 1u) << "heartbeats take no sequence number";
+  EXPECT_EQ(frames[0].timestamp_ms(), 7);
+  v1::NodeStatus status;
+  app_->registry().FillStatus(*app_->registry().Find("radar1"), status);
+  EXPECT_TRUE(status.has_last_heartbeat_at());
+  EXPECT_EQ(status.advertised().fields().at("version").string_value(), "2.1");
+  EXPECT_EQ(status.frames_accepted(), 1u);
+}
+
+TEST_F(NodeProtocolTest, OverlongLineIsSkippedAndTheNextFrameArrives) {
+  config_.max_line_bytes = 1024;
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1")));
+  ASSERT_TRUE(node->Send(R"({"node_id":"radar1","timestamp":1,"pad":")" + std::string(100000, 'x')));
+  ASSERT_TRUE(node->Send("\"}\n" + FrameLine("radar1", 2)));
+  const auto frames = NextFrames(1);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].timestamp_ms(), 2);
+  EXPECT_EQ(app_->metrics().rejected(ExtraReject::kLineTooLong), 1u);
+  EXPECT_TRUE(node->Send(FrameLine("radar1", 3))) << "the connection stays open";
+  EXPECT_EQ(NextFrames(1).size(), 1u);
+}
+
+// Every "drop frame, connection stays" row of protocol.md's bad-input table.
+struct BadFrame {
+  const char* name;
+  std::string line;
+  Reject reason;
+};
+
+class BadFrameTest : public NodeProtocolTest, public ::testing::WithParamInterface<BadFrame> {};
+
+TEST_P(BadFrameTest, IsDroppedAndCountedWhileTheConnectionStays) {
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1") + GetParam().line + "\n" + FrameLine("radar1", 99)));
+  const auto frames = NextFrames(1);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].timestamp_ms(), 99);
+  EXPECT_EQ(frames[0].sequence(), 1u) << "the bad frame took no sequence number";
+  EXPECT_EQ(app_->metrics().rejected(GetParam().reason), 1u);
+  v1::NodeStatus status;
+  app_->registry().FillStatus(*app_->registry().Find("radar1"), status);
+  EXPECT_EQ(status.frames_rejected(), 1u);
+  EXPECT_TRUE(status.connected());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rows, BadFrameTest,
+    ::testing::Values(
+        BadFrame{"NotJson", "{oops", Reject::kInvalidJson},
+        BadFrame{"InvalidUtf8", "{\"node_id\":\"radar1\",\"timestamp\":5,\"x\":\"\xff\"}",
+                 Reject::kInvalidJson},
+        BadFrame{"DeepNesting",
+                 R"({"node_id":"radar1","timestamp":5,"x":)" + std::string(100, '[') +
+                     std::string(100, ']') + "}",
+                 Reject::kInvalidJson},
+        BadFrame{"NotObject", "[]", Reject::kNotObject},
+        BadFrame{"MissingTimestamp", R"({"node_id":"radar1"})", Reject::kMissingField},
+        BadFrame{"WrongType", R"({"node_id":"radar1","timestamp":"now"})", Reject::kWrongType},
+        BadFrame{"LengthMismatch",
+                 R"({"node_id":"radar1","timestamp":5,"delay":[1,2],"doppler":[1],"snr":[1]})",
+                 Reject::kLengthMismatch},
+        BadFrame{"NaN", R"({"node_id":"radar1","timestamp":5,"delay":[NaN],"doppler":[1],"snr":[1]})",
+                 Reject::kNonFinite},
+        BadFrame{"BadTimestamp", R"({"node_id":"radar1","timestamp":-5})", Reject::kBadTimestamp}),
+    [](const auto& row) { return std::string(row.param.name); });
+
+TEST_F(NodeProtocolTest, TooManyDetectionsIsDropped) {
+  config_.max_detections = 3;
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1") + FrameLine("radar1", 1, 4) + FrameLine("radar1", 2, 3)));
+  const auto frames = NextFrames(1);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].timestamp_ms(), 2);
+  EXPECT_EQ(app_->metrics().rejected(Reject::kTooManyDetections), 1u);
+}
+
+TEST_F(NodeProtocolTest, DuplicateTimestampIsDroppedOlderOneAccepted) {
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1") + FrameLine("radar1", 10) + FrameLine("radar1", 10) +
+                         FrameLine("radar1", 9) + FrameLine("radar1", 11)));
+  const auto frames = NextFrames(3);
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_EQ(frames[1].timestamp_ms(), 9) << "a clock step back is accepted";
+  EXPECT_EQ(frames[2].sequence(), 3u);
+  const auto counters = app_->registry().Counters(*app_->registry().Find("radar1"));
+  EXPECT_EQ(counters.frames_deduplicated, 1u);
+  EXPECT_EQ(counters.frames_out_of_order, 1u);
+}
+
+TEST_F(NodeProtocolTest, UnknownTypeIsIgnoredAndCounted) {
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1") + R"({"node_id":"radar1","type":"calibration"})" "\n" +
+                         FrameLine("radar1", 1)));
+  EXPECT_EQ(NextFrames(1).size(), 1u);
+  EXPECT_EQ(app_->metrics().rejected(ExtraReject::kUnknownType), 1u);
+}
+
+TEST_F(NodeProtocolTest, NodeMismatchClosesTheConnection) {
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1") + FrameLine("radar2", 1)));
+  EXPECT_TRUE(node->WaitClosed(5s));
+  EXPECT_EQ(Closed(CloseReason::kNodeMismatch), 1u);
+  const auto status = NextStatus("radar1");
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->connected());
+  const auto down = NextStatus("radar1");
+  ASSERT_TRUE(down);
+  EXPECT_FALSE(down->connected()) << "subscribers are told at once";
+  EXPECT_EQ(app_->registry().Find("radar2"), nullptr);
+}
+
+TEST_F(NodeProtocolTest, TakeoverReplacesTheOldConnection) {
+  StartIngest();
+  auto first = Connect();
+  ASSERT_TRUE(first->Send(Hello("radar1") + FrameLine("radar1", 1)));
+  ASSERT_EQ(NextFrames(1).size(), 1u);
+  auto second = Connect();
+  ASSERT_TRUE(second->Send(Hello("radar1") + FrameLine("radar1", 2)));
+  EXPECT_TRUE(first->WaitClosed(5s));
+  EXPECT_EQ(Closed(CloseReason::kSuperseded), 1u);
+  const auto frames = NextFrames(1);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].sequence(), 2u) << "sequences continue across connections";
+  v1::NodeStatus status;
+  app_->registry().FillStatus(*app_->registry().Find("radar1"), status);
+  EXPECT_TRUE(status.connected()) << "the node stays connected";
+  EXPECT_EQ(status.peer(), "127.0.0.1:" + std::to_string(second->local_port()));
+}
+
+TEST_F(NodeProtocolTest, SilentAuthenticatedConnectionClosedAfterIdleTimeout) {
+  config_.idle_timeout = 300ms;
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1")));
+  EXPECT_TRUE(node->WaitClosed(5s));
+  EXPECT_EQ(Closed(CloseReason::kIdle), 1u);
+  EXPECT_FALSE(app_->registry().Connected(*app_->registry().Find("radar1")));
+}
+
+TEST_F(NodeProtocolTest, HeartbeatsKeepAConnectionAlive) {
+  config_.idle_timeout = 300ms;
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1")));
+  for (int i = 0; i < 8; ++i) {
+    std::this_thread::sleep_for(100ms);
+    ASSERT_TRUE(node->Send(Hello("radar1")));
+  }
+  EXPECT_EQ(Closed(CloseReason::kIdle), 0u);
+  EXPECT_TRUE(app_->registry().Connected(*app_->registry().Find("radar1")));
+}
+
+TEST_F(NodeProtocolTest, SlowlorisClosedAfterAuthTimeout) {
+  config_.auth_timeout = 200ms;
+  StartIngest();
+  auto silent = Connect();
+  auto dribbler = Connect();
+  ASSERT_TRUE(dribbler->Send(R"({"node_id":"rad)"));  // never finishes its first line
+  EXPECT_TRUE(silent->WaitClosed(5s));
+  EXPECT_TRUE(dribbler->WaitClosed(5s));
+  EXPECT_EQ(Closed(CloseReason::kAuthTimeout), 2u);
+}
+
+TEST_F(NodeProtocolTest, ConnectionsAboveTheLimitAreClosedAndExistingOnesUnaffected) {
+  config_.max_connections = 3;
+  StartIngest();
+  std::vector<std::unique_ptr<TcpClient>> nodes;
+  for (int i = 0; i < 3; ++i) {
+    nodes.push_back(Connect());
+    ASSERT_TRUE(nodes.back()->Send(Hello("radar" + std::to_string(i))));
+  }
+  ASSERT_TRUE(WaitFor([&] { return app_->connections() == 3; }));
+  auto extra = Connect();
+  EXPECT_TRUE(extra->WaitClosed(5s));
+  EXPECT_EQ(Closed(CloseReason::kLimit), 1u);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(nodes[static_cast<size_t>(i)]->Send(FrameLine("radar" + std::to_string(i), 5)));
+  EXPECT_EQ(NextFrames(3).size(), 3u);
+}
+
+TEST_F(NodeProtocolTest, PeerResetMidLineIsCleanedUpAndPartialLineDiscarded) {
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1") + R"({"node_id":"radar1","timestamp":5,"delay":[1)"));
+  ASSERT_TRUE(WaitFor([&] { return app_->registry().Find("radar1") != nullptr; }));
+  node->Reset();
+  ASSERT_TRUE(WaitFor([&] { return app_->connections() == 0; }));
+  EXPECT_FALSE(app_->registry().Connected(*app_->registry().Find("radar1")));
+  EXPECT_EQ(DrainFrames(), 0u);
+}
+
+TEST_F(NodeProtocolTest, HalfCloseMidLineDiscardsThePartialLine) {
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1") + FrameLine("radar1", 1) + R"({"node_id":"radar1")"));
+  node->Close();
+  ASSERT_TRUE(WaitFor([&] { return app_->connections() == 0; }));
+  EXPECT_EQ(NextFrames(1).size(), 1u);
+  EXPECT_EQ(DrainFrames(), 0u);
+  EXPECT_EQ(Closed(CloseReason::kPeerClosed), 1u);
+}
+
+// A hostile node pours garbage, over-long lines and invalid frames as fast as it can while a
+// well-behaved node sends frames: every good frame arrives, in order, while the flood goes on.
+TEST_F(NodeProtocolTest, GarbageFloodDoesNotStarveOrLoseAnotherNode) {
+  config_.max_line_bytes = 4096;
+  config_.io_threads = 1;  // both on one thread: the worst case for fairness
+  StartIngest();
+  auto hostile = Connect();
+  ASSERT_TRUE(hostile->Send(Hello("hostile")));
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> flooded{0};
+  std::thread flood([&] {
+    std::mt19937 rng(1);
+    std::string junk;
+    for (int i = 0; i < 2000; ++i) {
+      switch (i % 4) {
+        case 0: junk += std::string(10000, 'x') + "\n"; break;
+        case 1: junk += "{\"node_id\":\"hostile\",\"timestamp\":\"x\"}\n"; break;
+        case 2: junk += "not json at all\n"; break;
+        default:
+          for (int k = 0; k < 64; ++k) junk.push_back(static_cast<char>(rng() % 255 + 1));
+          junk += "\n";
+      }
+    }
+    while (!stop && hostile->Send(junk)) flooded += junk.size();
+  });
+  ASSERT_TRUE(WaitFor([&] { return flooded > 10'000'000; }, 30s)) << "the flood is flowing";
+  auto good = Connect();
+  ASSERT_TRUE(good->Send(Hello("good")));
+  std::vector<int64_t> received;
+  for (int i = 1; i <= 100; ++i) {
+    ASSERT_TRUE(good->Send(FrameLine("good", i)));
+    while (received.size() < static_cast<size_t>(i)) {
+      const auto e = NextEvent(10s);
+      ASSERT_TRUE(e) << "frame " << i << " of the good node did not arrive";
+      if (e->has_frame() && e->node_id() == "good") received.push_back(e->frame().timestamp_ms());
+      ASSERT_FALSE(e->has_frame() && e->node_id() == "hostile");
+    }
+  }
+  const uint64_t during = flooded;
+  stop = true;
+  hostile->Close();
+  flood.join();
+  for (size_t i = 0; i < received.size(); ++i) EXPECT_EQ(received[i], static_cast<int64_t>(i + 1));
+  EXPECT_GT(during, 10'000'000u);
+  EXPECT_GT(app_->metrics().rejected(ExtraReject::kLineTooLong), 0u);
+}
+
+}  // namespace
+}  // namespace radarhub::ingest::testing
