@@ -153,11 +153,27 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
     });
   }
 
+  // Max-rate mode stamps a fresh timestamp on one of kBodies pre-rendered detection bodies, so
+  // one sending thread outruns the ingest it is measuring.
   void FillMaxRate() {
     const auto& s = shared_.settings;
+    if (bodies_.empty()) {
+      for (int i = 0; i < kBodies; ++i) {
+        std::string frame;
+        AppendFrame(frame);
+        const auto cut = frame.find(R"(,"delay")");
+        bodies_.push_back(frame.substr(cut));
+      }
+      frames_made_ = 0;
+      prefix_ = R"({"node_id":")" + id_ + R"(","token":")" + s.token + R"(","timestamp":)";
+    }
     while (pending_.size() < kMaxRateBatchBytes &&
            (s.frames_per_node == 0 || frames_made_ < s.frames_per_node)) {
-      AppendFrame(pending_);
+      last_timestamp_ = std::max(NowMs(), last_timestamp_ + 1);
+      pending_ += prefix_;
+      AppendInt(pending_, last_timestamp_);
+      pending_ += bodies_[frames_made_ % kBodies];
+      ++frames_made_;
       ++pending_frames_;
     }
   }
@@ -290,6 +306,9 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
   common::Backoff backoff_;
   std::vector<Target> targets_;
   std::vector<Target> scratch_;
+  static constexpr int kBodies = 64;
+  std::vector<std::string> bodies_;
+  std::string prefix_;
   std::string pending_, in_flight_;
   uint64_t pending_frames_ = 0, pending_heartbeats_ = 0;
   uint64_t in_flight_frames_ = 0, in_flight_heartbeats_ = 0;

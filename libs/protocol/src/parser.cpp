@@ -1,6 +1,8 @@
 #include "radarhub/protocol/parser.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "radarhub/protocol/node_id.hpp"
 #include "radarhub/protocol/wire.hpp"
@@ -63,6 +65,19 @@ bool AllFinite(const JsonValue& v) {
 std::string_view View(const JsonValue& v) { return {v.GetString(), v.GetStringLength()}; }
 
 }  // namespace
+
+void* ChunkAllocator::Realloc(void* old, size_t old_size, size_t new_size) {
+  if (new_size == 0) {
+    Free(old);
+    return nullptr;
+  }
+  void* fresh = Malloc(new_size);
+  if (old != nullptr) {
+    std::memcpy(fresh, old, std::min(old_size, new_size));
+    Free(old);
+  }
+  return fresh;
+}
 
 Parser::Parser(ParseLimits limits)
     : limits_(limits),

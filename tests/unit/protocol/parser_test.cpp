@@ -88,6 +88,7 @@ struct BadLine {
   const char* name;
   std::string line;
   Reject reason;
+  friend void PrintTo(const BadLine& b, std::ostream* os) { *os << b.name; }
 };
 
 class ParserBadInputTest : public ParserTest, public ::testing::WithParamInterface<BadLine> {};

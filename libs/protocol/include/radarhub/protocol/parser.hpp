@@ -23,7 +23,17 @@ struct ParseLimits {
 
 enum class MessageType : uint8_t { kFrame, kHeartbeat, kUnknown };
 
-using JsonAllocator = rapidjson::MemoryPoolAllocator<rapidjson::CrtAllocator>;
+// Chunks beyond the parser's own pool buffer come from operator new like every other allocation
+// on the data path, so allocation budgets can be checked in one place (tests/unit/protocol).
+class ChunkAllocator {
+ public:
+  static const bool kNeedFree = true;
+  void* Malloc(size_t size) { return size != 0 ? ::operator new(size) : nullptr; }
+  void* Realloc(void* old, size_t old_size, size_t new_size);
+  static void Free(void* p) { ::operator delete(p); }
+};
+
+using JsonAllocator = rapidjson::MemoryPoolAllocator<ChunkAllocator>;
 using JsonValue = rapidjson::GenericValue<rapidjson::UTF8<>, JsonAllocator>;
 
 // One parsed line. Views point into the parsed line or the parser; they stay valid until the

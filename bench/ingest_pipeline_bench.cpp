@@ -1,0 +1,139 @@
+// Where a frame's CPU time goes on one core: RapidJSON alone, our validating parser, parse +
+// protobuf encoding, and the whole ingest data path minus sockets (framer, parser, registry,
+// encoder, hub fan-out). Run: build/bench/ingest_pipeline_bench
+#include <benchmark/benchmark.h>
+#include <rapidjson/document.h>
+
+#include <cstring>
+#include <vector>
+
+#include "radarhub/hub/hub.hpp"
+#include "radarhub/protocol/line_framer.hpp"
+#include "radarhub/protocol/parser.hpp"
+#include "radarhub/protocol/wire.hpp"
+#include "radarhub/registry/node_registry.hpp"
+#include "sample_frames.hpp"
+
+namespace radarhub::bench {
+namespace {
+
+const std::string kLine = SampleFrame("radar-0001", 1768932172478);
+
+// The reference: RapidJSON's default DOM parse, as most code would use it.
+void BM_RapidJsonDefaultDom(benchmark::State& state) {
+  for (auto _ : state) {
+    rapidjson::Document d;
+    d.Parse(kLine.c_str(), kLine.size());
+    benchmark::DoNotOptimize(d.IsObject());
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(kLine.size()));
+}
+BENCHMARK(BM_RapidJsonDefaultDom);
+
+// RapidJSON at its fastest: in situ into a reused pool, no validation.
+void BM_RapidJsonInsituPooled(benchmark::State& state) {
+  std::vector<char> buffer(kLine.size() + 1);
+  std::vector<char> pool(64 * 1024);
+  rapidjson::MemoryPoolAllocator<> allocator(pool.data(), pool.size());
+  for (auto _ : state) {
+    std::memcpy(buffer.data(), kLine.c_str(), kLine.size() + 1);
+    rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>> d(&allocator);
+    d.ParseInsitu(buffer.data());
+    benchmark::DoNotOptimize(d.IsObject());
+    allocator.Clear();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RapidJsonInsituPooled);
+
+void BM_ParserParse(benchmark::State& state) {
+  protocol::Parser parser;
+  protocol::Message m;
+  std::vector<char> buffer(kLine.size() + 1);
+  for (auto _ : state) {
+    std::memcpy(buffer.data(), kLine.data(), kLine.size());
+    benchmark::DoNotOptimize(parser.Parse(buffer.data(), kLine.size(), m));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParserParse);
+
+void BM_ParseAndEncode(benchmark::State& state) {
+  protocol::Parser parser;
+  protocol::Message m;
+  std::vector<char> buffer(kLine.size() + 1);
+  std::string out;
+  for (auto _ : state) {
+    std::memcpy(buffer.data(), kLine.data(), kLine.size());
+    parser.Parse(buffer.data(), kLine.size(), m);
+    out.clear();
+    protocol::AppendFrameEvent(m, 1, 2, {3, 4}, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseAndEncode);
+
+// The ingest data path for a 64 KiB read of back-to-back lines, with N subscribers listening.
+struct Pipeline {
+  explicit Pipeline(int subscribers)
+      : registry(7), hub(hub::HubSettings{.epoch = 7, .replay_frames = 4096, .subscriber_queue = 8192}),
+        node(registry.Get("radar-0001")), channel(hub.GetChannel("radar-0001")) {
+    registry.Attach(node, 1, "127.0.0.1:1", registry::WallClock::now(), [](auto&) {});
+    for (int i = 0; i < subscribers; ++i) queues.push_back(hub.Subscribe({}));
+  }
+  bool OnLine(char* line, size_t length) {
+    protocol::Message m;
+    if (parser.Parse(line, length, m) != protocol::Reject::kNone) return true;
+    bool ooo;
+    registry.AcceptFrame(node, 1, m.timestamp_ms, length + 1, registry::WallClock::now(), ooo,
+                         [&](uint64_t seq) {
+                           auto e = std::make_shared<hub::Event>();
+                           e->sequence = seq;
+                           e->payload.reserve(protocol::FrameEventSize(m, seq, 7, {1, 2}));
+                           protocol::AppendFrameEvent(m, seq, 7, {1, 2}, e->payload);
+                           hub.Publish(channel, std::move(e));
+                         });
+    ++frames;
+    return true;
+  }
+  bool OnOverlong() { return true; }
+
+  protocol::Parser parser;
+  registry::NodeRegistry registry;
+  hub::Hub hub;
+  registry::Node& node;
+  hub::Channel& channel;
+  std::vector<std::shared_ptr<hub::SubscriberQueue>> queues;
+  uint64_t frames = 0;
+};
+
+void BM_IngestPipeline(benchmark::State& state) {
+  Pipeline p(static_cast<int>(state.range(0)));
+  protocol::LineFramer framer(1 << 20);
+  long long ts = 1;
+  std::string chunk;
+  std::vector<char> buffer;
+  std::vector<hub::Delivery> drained;
+  for (auto _ : state) {
+    state.PauseTiming();
+    chunk.clear();
+    while (chunk.size() < 64 * 1024) chunk += SampleFrame("radar-0001", ts++) + "\n";
+    buffer.assign(chunk.begin(), chunk.end());
+    state.ResumeTiming();
+    framer.Consume(buffer.data(), buffer.size(), p);
+    for (auto& q : p.queues) {  // subscribers keep up, as gRPC streams would
+      drained.clear();
+      q->Pop(drained, 1 << 20);
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(p.frames));
+  state.counters["subscribers"] = static_cast<double>(state.range(0));
+}
+BENCHMARK(BM_IngestPipeline)->Arg(0)->Arg(1)->Arg(4)->UseRealTime();
+
+}  // namespace
+}  // namespace radarhub::bench
+
+BENCHMARK_MAIN();
