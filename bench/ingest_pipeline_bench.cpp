@@ -91,7 +91,6 @@ struct Pipeline {
                          [&](uint64_t seq) {
                            auto e = std::make_shared<hub::Event>();
                            e->sequence = seq;
-                           e->payload.reserve(protocol::FrameEventSize(m, seq, 7, {1, 2}));
                            protocol::AppendFrameEvent(m, seq, 7, {1, 2}, e->payload);
                            hub.Publish(channel, std::move(e));
                          });

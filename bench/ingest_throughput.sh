@@ -21,9 +21,13 @@ for run in $(seq "$RUNS"); do
   sleep "$SECS"
   a1=$(metric_sum radarhub_ingest_frames_total 'result="accepted"'); c1=$(cpu_ticks "$INGEST_PID"); t1=$(date +%s.%N)
   wait "$sim"
-  sleep 0.5
   sent=$(sed -n 's/.*"frames_sent":\([0-9]*\).*/\1/p' "$tmp/sim.json")
-  accepted=$(metric_sum radarhub_ingest_frames_total 'result="accepted"')
+  # The ingest runs behind the sender; let it drain what the sockets still hold.
+  for _ in $(seq 100); do
+    accepted=$(metric_sum radarhub_ingest_frames_total 'result="accepted"')
+    [ "$accepted" -ge "$sent" ] && break
+    sleep 0.1
+  done
   rejected=$(metric_sum radarhub_ingest_frames_rejected_total)
   rate=$(awk -v a="$a0" -v b="$a1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }')
   cpu=$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", 100 * (b - a) / hz / (e - s) }')

@@ -39,10 +39,9 @@ std::string PeerOf(const tcp::socket& socket) {
   return (ep.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(ep.port());
 }
 
-protocol::WallTime NowWall() {
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      registry::WallClock::now().time_since_epoch())
-                      .count();
+protocol::WallTime ToWallTime(registry::WallClock::time_point t) {
+  const auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
   return {ns / 1000000000, static_cast<int32_t>(ns % 1000000000)};
 }
 
@@ -103,7 +102,8 @@ void Connection::OnReadable() {
       return;
     }
     last_activity_ = SteadyClock::now();
-    received_at_ = NowWall();
+    read_at_wall_ = registry::WallClock::now();
+    received_at_ = ToWallTime(read_at_wall_);
     if (!framer_.Consume(buffer, n, *this)) return;
     if (n < kReadBufferBytes) {
       WaitReadable();
@@ -219,12 +219,11 @@ bool Connection::Handle(const protocol::Message& message, size_t bytes) {
   const uint64_t epoch = services_.registry.epoch();
   bool out_of_order = false;
   const registry::Admission admission = services_.registry.AcceptFrame(
-      *node_, id_, message.timestamp_ms, bytes, registry::WallClock::now(), out_of_order,
+      *node_, id_, message.timestamp_ms, bytes, read_at_wall_, out_of_order,
       [&](uint64_t sequence) {
         auto event = std::make_shared<hub::Event>();
         event->kind = hub::Event::Kind::kFrame;
         event->sequence = sequence;
-        event->payload.reserve(protocol::FrameEventSize(message, sequence, epoch, received_at_));
         protocol::AppendFrameEvent(message, sequence, epoch, received_at_, event->payload);
         services_.hub.Publish(*channel_, std::move(event));
       });

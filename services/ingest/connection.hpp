@@ -102,7 +102,9 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   hub::Channel* channel_ = nullptr;
   bool closed_ = false;
   SteadyClock::time_point last_activity_;
-  protocol::WallTime received_at_;  // wall time of the current read, stamped on its frames
+  // Wall time of the current read: its frames' received_at and the node's last_frame_at.
+  std::chrono::system_clock::time_point read_at_wall_;
+  protocol::WallTime received_at_;
 };
 
 }  // namespace radarhub::ingest

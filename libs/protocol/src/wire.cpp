@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cstring>
+#include <vector>
 
 namespace radarhub::protocol {
 namespace {
@@ -163,10 +164,21 @@ size_t TimestampBodySize(WallTime t) {
          (t.nanos != 0 ? VarintFieldSize(2, static_cast<uint64_t>(t.nanos)) : 0);
 }
 
+// Detection sizes from the size pass, reused by the write pass (per thread, capacity kept).
+std::vector<uint32_t>& DetectionSizes() {
+  thread_local std::vector<uint32_t> sizes;
+  return sizes;
+}
+
 size_t FrameBodySize(const Message& m, uint64_t sequence, uint64_t epoch, WallTime received_at) {
   size_t n = LenFieldSize(1, m.node_id.size()) +
              VarintFieldSize(2, static_cast<uint64_t>(m.timestamp_ms));
-  for (size_t i = 0; i < m.count; ++i) n += LenFieldSize(3, DetectionBodySize(m, i));
+  std::vector<uint32_t>& sizes = DetectionSizes();
+  sizes.resize(m.count);
+  for (size_t i = 0; i < m.count; ++i) {
+    sizes[i] = static_cast<uint32_t>(DetectionBodySize(m, i));
+    n += LenFieldSize(3, sizes[i]);
+  }
   if (sequence != 0) n += VarintFieldSize(4, sequence);
   if (epoch != 0) n += VarintFieldSize(5, epoch);
   n += LenFieldSize(6, TimestampBodySize(received_at));
@@ -191,8 +203,9 @@ void AppendFrameEvent(const Message& m, uint64_t sequence, uint64_t epoch, WallT
   w.Header(2, frame_size);   // NodeEvent.frame
   w.Bytes(1, m.node_id);     // DetectionFrame.node_id
   w.VarintField(2, static_cast<uint64_t>(m.timestamp_ms));
+  const std::vector<uint32_t>& sizes = DetectionSizes();
   for (size_t i = 0; i < m.count; ++i) {
-    w.Header(3, DetectionBodySize(m, i));
+    w.Header(3, sizes[i]);
     if (!IsDefault(m.delay[i])) w.Double(1, m.delay[i]);
     if (!IsDefault(m.doppler[i])) w.Double(2, m.doppler[i]);
     if (!IsDefault(m.snr[i])) w.Double(3, m.snr[i]);

@@ -18,7 +18,7 @@ struct WallTime {
 void AppendFrameEvent(const Message& frame, uint64_t sequence, uint64_t epoch,
                       WallTime received_at, std::string& out);
 
-// Size AppendFrameEvent will append, so callers can reserve exactly once.
+// Size AppendFrameEvent will append (AppendFrameEvent itself grows `out` exactly once).
 size_t FrameEventSize(const Message& frame, uint64_t sequence, uint64_t epoch, WallTime received_at);
 
 // Appends the serialized google.protobuf.Struct of a JSON object's members; with
