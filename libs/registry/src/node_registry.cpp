@@ -15,7 +15,10 @@ Node& NodeRegistry::Get(std::string_view node_id) {
   }
   std::unique_lock lock(mu_);
   auto& slot = nodes_[std::string(node_id)];
-  if (!slot) slot = std::make_unique<Node>(std::string(node_id));
+  if (!slot) {
+    slot = std::make_unique<Node>(std::string(node_id));
+    order_.push_back(slot.get());
+  }
   return *slot;
 }
 
@@ -27,10 +30,7 @@ Node* NodeRegistry::Find(std::string_view node_id) const {
 
 std::vector<Node*> NodeRegistry::All() const {
   std::shared_lock lock(mu_);
-  std::vector<Node*> all;
-  all.reserve(nodes_.size());
-  for (const auto& [id, node] : nodes_) all.push_back(node.get());
-  return all;
+  return order_;
 }
 
 void NodeRegistry::CountRejected(Node& node, size_t bytes) {

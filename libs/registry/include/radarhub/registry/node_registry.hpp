@@ -116,6 +116,7 @@ class NodeRegistry final {
   const uint64_t epoch_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::unique_ptr<Node>> nodes_;  // guarded by mu_
+  std::vector<Node*> order_;  // guarded by mu_: every node, in registration order (cheap walks)
 };
 
 void ToTimestamp(WallClock::time_point t, google::protobuf::Timestamp& out);
