@@ -50,7 +50,7 @@ BENCHMARK(BM_RapidJsonInsituPooled);
 void BM_ParserParse(benchmark::State& state) {
   protocol::Parser parser;
   protocol::Message m;
-  std::vector<char> buffer(kLine.size() + 1);
+  std::vector<char> buffer(kLine.size() + protocol::kLinePadding);
   for (auto _ : state) {
     std::memcpy(buffer.data(), kLine.data(), kLine.size());
     benchmark::DoNotOptimize(parser.Parse(buffer.data(), kLine.size(), m));
@@ -62,7 +62,7 @@ BENCHMARK(BM_ParserParse);
 void BM_ParseAndEncode(benchmark::State& state) {
   protocol::Parser parser;
   protocol::Message m;
-  std::vector<char> buffer(kLine.size() + 1);
+  std::vector<char> buffer(kLine.size() + protocol::kLinePadding);
   std::string out;
   for (auto _ : state) {
     std::memcpy(buffer.data(), kLine.data(), kLine.size());
@@ -120,8 +120,9 @@ void BM_IngestPipeline(benchmark::State& state) {
     chunk.clear();
     while (chunk.size() < 64 * 1024) chunk += SampleFrame("radar-0001", ts++) + "\n";
     buffer.assign(chunk.begin(), chunk.end());
+    buffer.resize(chunk.size() + protocol::kLinePadding);
     state.ResumeTiming();
-    framer.Consume(buffer.data(), buffer.size(), p);
+    framer.Consume(buffer.data(), chunk.size(), p);
     for (auto& q : p.queues) {  // subscribers keep up, as gRPC streams would
       drained.clear();
       q->Pop(drained, 1 << 20);

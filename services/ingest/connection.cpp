@@ -27,7 +27,7 @@ protocol::Parser& ThreadParser(const protocol::ParseLimits& limits) {
 }
 
 char* ThreadReadBuffer() {
-  thread_local std::unique_ptr<char[]> buffer(new char[kReadBufferBytes]);
+  thread_local std::unique_ptr<char[]> buffer(new char[kReadBufferBytes + protocol::kLinePadding]);
   return buffer.get();
 }
 

@@ -1,7 +1,9 @@
 #include "radarhub/protocol/parser.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <limits>
 #include <cstring>
 
 #include "radarhub/protocol/node_id.hpp"
@@ -11,9 +13,38 @@ namespace radarhub::protocol {
 namespace {
 
 // In place, strict UTF-8. NaN/Infinity literals are accepted by the tokenizer only so that they
-// can be refused with the precise reason (non_finite) rather than as invalid JSON.
+// can be refused with the precise reason (non_finite) rather than as invalid JSON. Numbers come
+// through as text and are converted by std::from_chars (correctly rounded, and fast): RapidJSON
+// 1.1's own full-precision path has undefined behaviour on underflowing input such as 3e-325.
 constexpr unsigned kParseFlags = rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
-                                 rapidjson::kParseNanAndInfFlag | rapidjson::kParseFullPrecisionFlag;
+                                 rapidjson::kParseNanAndInfFlag | rapidjson::kParseNumbersAsStringsFlag;
+
+enum class NumberKind { kInt64, kUint64, kDouble };
+
+// Converts a JSON number's text (already checked against the grammar, or NaN/Infinity). Integers
+// stay exact; anything else is the nearest double; overflow gives infinity (refused later as
+// non_finite), underflow gives zero.
+NumberKind ConvertNumber(const char* text, size_t length, int64_t& i, uint64_t& u, double& d) {
+  const char* end = text + length;
+  bool integral = true;
+  for (const char* p = text; p != end; ++p) {
+    if (*p != '-' && (*p < '0' || *p > '9')) integral = false;
+  }
+  if (integral) {
+    if (std::from_chars(text, end, i).ec == std::errc()) return NumberKind::kInt64;
+    if (text[0] != '-' && std::from_chars(text, end, u).ec == std::errc()) return NumberKind::kUint64;
+  }
+  const auto [ptr, ec] = std::from_chars(text, end, d);
+  if (ec == std::errc::result_out_of_range) {
+    const char* e = std::find_if(text, end, [](char c) { return c == 'e' || c == 'E'; });
+    const bool underflow = e != end && e + 1 != end && e[1] == '-';
+    const double magnitude = underflow ? 0.0 : std::numeric_limits<double>::infinity();
+    d = text[0] == '-' ? -magnitude : magnitude;
+  } else if (ec != std::errc() || ptr != end) {
+    d = std::numeric_limits<double>::quiet_NaN();  // cannot happen after the grammar check
+  }
+  return NumberKind::kDouble;
+}
 constexpr size_t kPoolBytes = 64 * 1024;
 constexpr int64_t kMaxTimestamp = int64_t{1} << 53;
 
@@ -33,7 +64,17 @@ struct DepthLimiter {
   bool Int64(int64_t i) { return inner.Int64(i); }
   bool Uint64(uint64_t i) { return inner.Uint64(i); }
   bool Double(double d) { return inner.Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return inner.RawNumber(s, n, copy); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool /*copy*/) {
+    int64_t i = 0;
+    uint64_t u = 0;
+    double d = 0;
+    switch (ConvertNumber(s, n, i, u, d)) {
+      case NumberKind::kInt64: return inner.Int64(i);
+      case NumberKind::kUint64: return inner.Uint64(u);
+      case NumberKind::kDouble: break;
+    }
+    return inner.Double(d);
+  }
   bool String(const char* s, rapidjson::SizeType n, bool copy) { return inner.String(s, n, copy); }
   bool Key(const char* s, rapidjson::SizeType n, bool copy) { return inner.Key(s, n, copy); }
   bool StartObject() { return Enter() && inner.StartObject(); }

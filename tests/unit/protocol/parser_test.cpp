@@ -3,6 +3,7 @@
 #include <google/protobuf/struct.pb.h>
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 namespace radarhub::protocol {
@@ -12,8 +13,8 @@ class ParserTest : public ::testing::Test {
  protected:
   Reject Parse(std::string line) {
     line_ = std::move(line);
-    line_.push_back('\n');  // the writable byte after the line, as the framer provides
-    return parser_.Parse(line_.data(), line_.size() - 1, message_);
+    line_.append(kLinePadding, '\n');  // the padding the framer provides after every line
+    return parser_.Parse(line_.data(), line_.size() - kLinePadding, message_);
   }
 
   Parser parser_{ParseLimits{.max_detections = 4, .max_depth = 8, .max_advertisement_bytes = 256}};
@@ -178,6 +179,36 @@ TEST_F(ParserTest, RejectedLineStillNamesItsNode) {
   EXPECT_EQ(message_.node_id, "radar9");
 }
 
+// Found by the fuzzer: RapidJSON validates a 4-byte UTF-8 lead by reading three more bytes, past
+// the line's NUL. In an exactly padded heap buffer ASan would see any read beyond the padding.
+TEST_F(ParserTest, TruncatedMultibyteSequenceAtLineEndStaysInsideThePadding) {
+  for (const std::string line : {"{\"nor\xF0", "{\"nor\xF0" "1", "{\"x\":\"\xE2", "\"\xF4\x80"}) {
+    std::unique_ptr<char[]> buffer(new char[line.size() + kLinePadding]);
+    std::copy(line.begin(), line.end(), buffer.get());
+    Message m;
+    EXPECT_EQ(parser_.Parse(buffer.get(), line.size(), m), Reject::kInvalidJson);
+  }
+}
+
+// Found by the fuzzer: RapidJSON's own full-precision conversion has undefined behaviour here.
+TEST_F(ParserTest, UnderflowingNumbersBecomeZero) {
+  ASSERT_EQ(Parse(R"({"node_id":"a","timestamp":5,"delay":[3e-325,-1e-400,4.9e-324],)"
+                  R"("doppler":[1,2,3],"snr":[1,2,3]})"),
+            Reject::kNone);
+  EXPECT_EQ(message_.delay[0], 0.0);
+  EXPECT_EQ(message_.delay[1], -0.0);
+  EXPECT_EQ(message_.delay[2], 4.9e-324) << "the smallest subnormal survives";
+}
+
+TEST_F(ParserTest, NumbersAreCorrectlyRounded) {
+  ASSERT_EQ(Parse(R"({"node_id":"a","timestamp":5,"delay":[0.30000000000000004,)"
+                  R"(2.2250738585072011e-308,1.7976931348623157e308],"doppler":[1,2,3],"snr":[1,2,3]})"),
+            Reject::kNone);
+  EXPECT_EQ(message_.delay[0], 0.1 + 0.2);
+  EXPECT_EQ(message_.delay[1], 2.2250738585072011e-308);
+  EXPECT_EQ(message_.delay[2], 1.7976931348623157e308);
+}
+
 TEST_F(ParserTest, LargestValidTimestampAccepted) {
   EXPECT_EQ(Parse(R"({"node_id":"a","timestamp":9007199254740991})"), Reject::kNone);
 }
@@ -195,9 +226,9 @@ TEST_F(ParserTest, HugeFlatArrayIsParsedWithoutDepthProblems) {
   std::string nums;
   for (int i = 0; i < 50000; ++i) nums += (i ? ",1.5" : "1.5");
   std::string line = R"({"node_id":"a","timestamp":5,"delay":[)" + nums + R"(],"doppler":[)" +
-                     nums + R"(],"snr":[)" + nums + "]}\n";
+                     nums + R"(],"snr":[)" + nums + "]}" + std::string(kLinePadding, '\n');
   Message m;
-  ASSERT_EQ(parser.Parse(line.data(), line.size() - 1, m), Reject::kNone);
+  ASSERT_EQ(parser.Parse(line.data(), line.size() - kLinePadding, m), Reject::kNone);
   EXPECT_EQ(m.count, 50000u);
 }
 

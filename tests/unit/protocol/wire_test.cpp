@@ -12,8 +12,8 @@ namespace {
 class WireTest : public ::testing::Test {
  protected:
   const Message& Parse(std::string line) {
-    line_ = std::move(line) + "\n";
-    EXPECT_EQ(parser_.Parse(line_.data(), line_.size() - 1, message_), Reject::kNone);
+    line_ = std::move(line) + std::string(kLinePadding, '\n');
+    EXPECT_EQ(parser_.Parse(line_.data(), line_.size() - kLinePadding, message_), Reject::kNone);
     return message_;
   }
 

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include "radarhub/protocol/parser.hpp"
+
 namespace radarhub::protocol {
 
 // Splits a byte stream into newline-terminated lines, independent of how the bytes were chunked.
@@ -15,10 +17,11 @@ class LineFramer final {
  public:
   explicit LineFramer(size_t max_line_bytes) : max_line_bytes_(max_line_bytes) {}
 
-  // Consumes [data, data + size). Calls sink.OnLine(char* line, size_t length) for each complete
-  // line (without "\r\n"; line[length] is writable, so the callee may NUL-terminate it in place)
-  // and sink.OnOverlong() once per line over the limit. Both return false to stop; Consume then
-  // returns false and the rest of the chunk is not looked at.
+  // Consumes [data, data + size); [data + size, data + size + kLinePadding) must be writable too
+  // (read buffers carry that padding). Calls sink.OnLine(char* line, size_t length) for each
+  // complete line (without "\r\n"; line[length, length + kLinePadding) is writable, so the callee
+  // may parse it in place) and sink.OnOverlong() once per line over the limit. Both return false
+  // to stop; Consume then returns false and the rest of the chunk is not looked at.
   template <typename Sink>
   bool Consume(char* data, size_t size, Sink& sink);
 
@@ -74,7 +77,7 @@ bool LineFramer::Consume(char* data, size_t size, Sink& sink) {
       if (newline == nullptr) return true;
       p = newline + 1;
       const size_t length = carry_.size();
-      carry_.push_back('\0');  // the writable byte after the line
+      carry_.append(kLinePadding, '\0');  // the padding an in-place parse may touch
       const bool go_on = Emit(carry_.data(), length, sink);
       ReleaseCarry();
       if (!go_on) return false;

@@ -21,6 +21,11 @@ struct ParseLimits {
   size_t max_advertisement_bytes = 16 * 1024;
 };
 
+// Bytes after a line that Parse may touch: line[size] is overwritten with NUL, and RapidJSON's
+// UTF-8 validator reads a whole multi-byte sequence before checking it, so a line ending in a
+// truncated one is read up to 3 bytes past that NUL.
+inline constexpr size_t kLinePadding = 4;
+
 enum class MessageType : uint8_t { kFrame, kHeartbeat, kUnknown };
 
 // Chunks beyond the parser's own pool buffer come from operator new like every other allocation
@@ -67,7 +72,8 @@ class Parser final {
   Parser(const Parser&) = delete;
   Parser& operator=(const Parser&) = delete;
 
-  // line[0, size) is parsed in place and modified; line[size] must be writable. On kNone `out`
+  // line[0, size) is parsed in place and modified; line[size, size + kLinePadding) must be
+  // writable (the framer guarantees it). On kNone `out`
   // holds the message. On rejection `out.has_node_id`/`out.node_id` still tell which node the line
   // claimed to come from when that could be read.
   Reject Parse(char* line, size_t size, Message& out);
