@@ -10,18 +10,11 @@ namespace radarhub::hub {
 namespace {
 
 using testing::Describe;
+using testing::Drain;
 using testing::Frame;
 using testing::Status;
 
 constexpr uint64_t kEpoch = 42;
-
-std::vector<std::string> Drain(SubscriberQueue& q) {
-  std::vector<Delivery> out;
-  q.Pop(out, 1000000);
-  std::vector<std::string> s;
-  for (const auto& d : out) s.push_back(Describe(d));
-  return s;
-}
 
 class HubTest : public ::testing::Test {
  protected:

@@ -11,18 +11,11 @@ namespace radarhub::hub {
 namespace {
 
 using testing::Describe;
+using testing::Drain;
 using testing::Frame;
 using testing::Status;
 
 const std::string kA = "a", kB = "b";
-
-std::vector<std::string> Drain(SubscriberQueue& q) {
-  std::vector<Delivery> out;
-  q.Pop(out, 1000000);
-  std::vector<std::string> s;
-  for (const auto& d : out) s.push_back(Describe(d));
-  return s;
-}
 
 TEST(SubscriberQueueTest, DeliversInOrder) {
   SubscriberQueue q(10, true);

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "radarhub/hub/event.hpp"
+#include "radarhub/hub/subscriber_queue.hpp"
 
 namespace radarhub::hub::testing {
 
@@ -23,6 +25,15 @@ inline std::string Describe(const Delivery& d) {
   }
   if (d.event->kind == Event::Kind::kFrame) return s + "f" + std::to_string(d.event->sequence);
   return s + "s:" + d.event->payload;
+}
+
+// Everything queued, described.
+inline std::vector<std::string> Drain(SubscriberQueue& q) {
+  std::vector<Delivery> out;
+  q.Pop(out, 1000000);
+  std::vector<std::string> s;
+  for (const auto& d : out) s.push_back(Describe(d));
+  return s;
 }
 
 }  // namespace radarhub::hub::testing
