@@ -78,8 +78,10 @@ BENCHMARK(BM_ParseAndEncode);
 // The ingest data path for a 64 KiB read of back-to-back lines, with N subscribers listening.
 struct Pipeline {
   explicit Pipeline(int subscribers)
-      : registry(7), hub(hub::HubSettings{.epoch = 7, .replay_frames = 4096, .subscriber_queue = 8192}),
-        node(registry.Get("radar-0001")), channel(hub.GetChannel("radar-0001")) {
+      : registry(7),
+        hub(hub::HubSettings{.epoch = 7, .replay_frames = 4096, .subscriber_queue = 8192}),
+        node(registry.Get("radar-0001")),
+        channel(hub.GetChannel("radar-0001")) {
     registry.Attach(node, 1, "127.0.0.1:1", registry::WallClock::now(), [](auto&) {});
     for (int i = 0; i < subscribers; ++i) queues.push_back(hub.Subscribe({}));
   }

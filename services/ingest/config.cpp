@@ -33,7 +33,8 @@ namespace {
 
 std::string Env(const char* flag) {
   std::string name = "RADARHUB_";
-  for (const char* p = flag + 2; *p != '\0'; ++p) name.push_back(*p == '-' ? '_' : static_cast<char>(std::toupper(*p)));
+  for (const char* p = flag + 2; *p != '\0'; ++p)
+    name.push_back(*p == '-' ? '_' : static_cast<char>(std::toupper(*p)));
   return name;
 }
 
@@ -119,10 +120,10 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
     const std::string& text;
     std::chrono::milliseconds& into;
   };
-  for (const DurationSetting& d : {DurationSetting{"--auth-timeout", auth_timeout, c.auth_timeout},
-                                   DurationSetting{"--idle-timeout", idle_timeout, c.idle_timeout},
-                                   DurationSetting{"--shutdown-grace", shutdown_grace,
-                                                   c.shutdown_grace}}) {
+  for (const DurationSetting& d :
+       {DurationSetting{"--auth-timeout", auth_timeout, c.auth_timeout},
+        DurationSetting{"--idle-timeout", idle_timeout, c.idle_timeout},
+        DurationSetting{"--shutdown-grace", shutdown_grace, c.shutdown_grace}}) {
     const auto parsed = common::ParseDuration(d.text);
     if (!parsed || *parsed <= std::chrono::nanoseconds::zero()) {
       return fail(d.name, d.text, "a positive duration such as 250ms, 5s or 2m");

@@ -69,7 +69,8 @@ void Connection::Start() {
 }
 
 void Connection::Close(CloseReason reason) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), reason] { self->Shutdown(reason); });
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this(), reason] { self->Shutdown(reason); });
 }
 
 void Connection::WaitReadable() {
@@ -181,7 +182,8 @@ bool Connection::OnHello(char* line, size_t length) {
   }
   const std::string node_id(hello.node_id);
   switch (services_.tokens.Check(node_id, hello.token)) {
-    case auth::AuthResult::kOk: break;
+    case auth::AuthResult::kOk:
+      break;
     case auth::AuthResult::kDenied:
       Shutdown(CloseReason::kAuth, "wrong token for " + node_id);
       return false;
@@ -192,21 +194,23 @@ bool Connection::OnHello(char* line, size_t length) {
   node_ = &services_.registry.Get(node_id);
   channel_ = &services_.hub.GetChannel(node_id);
   const uint64_t previous = services_.registry.Attach(
-      *node_, id_, peer_, registry::WallClock::now(),
-      [&](const v1::NodeStatus& status) { services_.hub.Publish(*channel_, MakeStatusEvent(status)); });
+      *node_, id_, peer_, registry::WallClock::now(), [&](const v1::NodeStatus& status) {
+        services_.hub.Publish(*channel_, MakeStatusEvent(status));
+      });
   if (previous != 0) owner_.Supersede(previous);
   ArmTimer(last_activity_ + services_.settings.idle_timeout);  // from auth deadline to idle
-  common::LogInfo("node connected", {{"node_id", node_id}, {"peer", peer_},
-                                     {"takeover", previous != 0 ? "true" : "false"}});
+  common::LogInfo(
+      "node connected",
+      {{"node_id", node_id}, {"peer", peer_}, {"takeover", previous != 0 ? "true" : "false"}});
   return Handle(hello, length + 1);
 }
 
 bool Connection::Handle(const protocol::Message& message, size_t bytes) {
   switch (message.type) {
     case protocol::MessageType::kHeartbeat:
-      services_.registry.Heartbeat(*node_, bytes,
-                                   message.advertisement_too_large ? nullptr : &message.advertisement,
-                                   registry::WallClock::now());
+      services_.registry.Heartbeat(
+          *node_, bytes, message.advertisement_too_large ? nullptr : &message.advertisement,
+          registry::WallClock::now());
       if (message.advertisement_too_large) Warn("advertisement_too_large");
       return true;
     case protocol::MessageType::kUnknown:
@@ -214,7 +218,8 @@ bool Connection::Handle(const protocol::Message& message, size_t bytes) {
       services_.registry.CountBytes(*node_, bytes);
       Warn("unknown_type", message.type_name);
       return true;
-    case protocol::MessageType::kFrame: break;
+    case protocol::MessageType::kFrame:
+      break;
   }
   const uint64_t epoch = services_.registry.epoch();
   bool out_of_order = false;
@@ -271,16 +276,16 @@ void Connection::Shutdown(CloseReason reason, std::string_view detail) {
   // connections from one host makes one line per period.
   const std::string who = node_ != nullptr ? node_->id() : peer_.substr(0, peer_.rfind(':'));
   const std::string_view name = CloseReasonName(reason);
-  const uint64_t count = services_.log_limiter.Admit("close/" + who + "/" + std::string(name),
-                                                     SteadyClock::now());
+  const uint64_t count =
+      services_.log_limiter.Admit("close/" + who + "/" + std::string(name), SteadyClock::now());
   if (count != 0) {
     common::Logger::Fields fields = {{"reason", std::string(name)},
                                      {"peer", peer_},
                                      {"node_id", node_ != nullptr ? node_->id() : ""},
                                      {"count", std::to_string(count)}};
     if (!detail.empty()) fields.emplace_back("detail", std::string(detail));
-    const bool expected = reason == CloseReason::kPeerClosed || reason == CloseReason::kSuperseded ||
-                          reason == CloseReason::kShutdown;
+    const bool expected = reason == CloseReason::kPeerClosed ||
+                          reason == CloseReason::kSuperseded || reason == CloseReason::kShutdown;
     common::Logger::Write(expected ? common::LogLevel::kInfo : common::LogLevel::kWarn,
                           "connection closed", fields);
   }

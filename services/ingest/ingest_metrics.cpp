@@ -11,17 +11,28 @@ namespace radarhub::ingest {
 
 std::string_view CloseReasonName(CloseReason reason) {
   switch (reason) {
-    case CloseReason::kAuth: return "auth";
-    case CloseReason::kBadHello: return "bad_hello";
-    case CloseReason::kAuthTimeout: return "auth_timeout";
-    case CloseReason::kNodeMismatch: return "node_mismatch";
-    case CloseReason::kSuperseded: return "superseded";
-    case CloseReason::kIdle: return "idle";
-    case CloseReason::kLimit: return "limit";
-    case CloseReason::kPeerClosed: return "peer_closed";
-    case CloseReason::kError: return "error";
-    case CloseReason::kShutdown: return "shutdown";
-    case CloseReason::kCount: break;
+    case CloseReason::kAuth:
+      return "auth";
+    case CloseReason::kBadHello:
+      return "bad_hello";
+    case CloseReason::kAuthTimeout:
+      return "auth_timeout";
+    case CloseReason::kNodeMismatch:
+      return "node_mismatch";
+    case CloseReason::kSuperseded:
+      return "superseded";
+    case CloseReason::kIdle:
+      return "idle";
+    case CloseReason::kLimit:
+      return "limit";
+    case CloseReason::kPeerClosed:
+      return "peer_closed";
+    case CloseReason::kError:
+      return "error";
+    case CloseReason::kShutdown:
+      return "shutdown";
+    case CloseReason::kCount:
+      break;
   }
   return "unknown";
 }
@@ -32,9 +43,9 @@ std::string_view ExtraRejectName(ExtraReject reason) {
 
 void IngestMetrics::PublishLatency(std::chrono::nanoseconds latency) {
   const double seconds = std::chrono::duration<double>(latency).count();
-  const size_t bucket = static_cast<size_t>(
-      std::lower_bound(kLatencyBounds.begin(), kLatencyBounds.end(), seconds) -
-      kLatencyBounds.begin());
+  const size_t bucket =
+      static_cast<size_t>(std::lower_bound(kLatencyBounds.begin(), kLatencyBounds.end(), seconds) -
+                          kLatencyBounds.begin());
   latency_buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
   latency_sum_ns_.fetch_add(static_cast<uint64_t>(latency.count()), std::memory_order_relaxed);
 }
@@ -68,8 +79,8 @@ void AddCounter(MetricFamily& f, double v, std::vector<ClientMetric::Label> labe
 std::vector<MetricFamily> IngestMetrics::Collect() const {
   std::vector<MetricFamily> out;
 
-  auto connections = Family("radarhub_ingest_connections", "Open node connections.",
-                            MetricType::Gauge);
+  auto connections =
+      Family("radarhub_ingest_connections", "Open node connections.", MetricType::Gauge);
   AddGauge(connections, static_cast<double>(connections_.load()));
   out.push_back(std::move(connections));
 
@@ -93,20 +104,22 @@ std::vector<MetricFamily> IngestMetrics::Collect() const {
   }
   out.push_back(std::move(rejected));
 
-  auto frames = Family("radarhub_ingest_frames_total", "Frames per node, by result.",
-                       MetricType::Counter);
+  auto frames =
+      Family("radarhub_ingest_frames_total", "Frames per node, by result.", MetricType::Counter);
   auto bytes = Family("radarhub_ingest_bytes_received_total", "Bytes received per node.",
                       MetricType::Counter);
-  auto connected = Family("radarhub_ingest_node_connected", "1 while the node is connected.",
-                          MetricType::Gauge);
+  auto connected =
+      Family("radarhub_ingest_node_connected", "1 while the node is connected.", MetricType::Gauge);
   size_t nodes_connected = 0;
   for (const registry::Node* node : registry_.All()) {
     const auto c = registry_.Counters(*node);
     const bool up = registry_.Connected(*node);
     nodes_connected += up ? 1 : 0;
     const std::string& id = node->id();
-    AddCounter(frames, static_cast<double>(c.frames_accepted), {{"node_id", id}, {"result", "accepted"}});
-    AddCounter(frames, static_cast<double>(c.frames_rejected), {{"node_id", id}, {"result", "rejected"}});
+    AddCounter(frames, static_cast<double>(c.frames_accepted),
+               {{"node_id", id}, {"result", "accepted"}});
+    AddCounter(frames, static_cast<double>(c.frames_rejected),
+               {{"node_id", id}, {"result", "rejected"}});
     AddCounter(frames, static_cast<double>(c.frames_deduplicated),
                {{"node_id", id}, {"result", "deduplicated"}});
     AddCounter(bytes, static_cast<double>(c.bytes_received), {{"node_id", id}});
@@ -116,13 +129,13 @@ std::vector<MetricFamily> IngestMetrics::Collect() const {
   out.push_back(std::move(bytes));
   out.push_back(std::move(connected));
 
-  auto nodes = Family("radarhub_ingest_nodes_connected", "Nodes with a live connection.",
-                      MetricType::Gauge);
+  auto nodes =
+      Family("radarhub_ingest_nodes_connected", "Nodes with a live connection.", MetricType::Gauge);
   AddGauge(nodes, static_cast<double>(nodes_connected));
   out.push_back(std::move(nodes));
 
-  auto subscribers = Family("radarhub_ingest_subscribers", "Open Subscribe streams.",
-                            MetricType::Gauge);
+  auto subscribers =
+      Family("radarhub_ingest_subscribers", "Open Subscribe streams.", MetricType::Gauge);
   AddGauge(subscribers, static_cast<double>(hub_.subscribers()));
   out.push_back(std::move(subscribers));
 
@@ -131,17 +144,17 @@ std::vector<MetricFamily> IngestMetrics::Collect() const {
   AddCounter(dropped, static_cast<double>(hub_.subscriber_frames_dropped()));
   out.push_back(std::move(dropped));
 
-  auto latency = Family("radarhub_ingest_publish_latency_seconds",
-                        "From reading a frame's line to handing it to subscribers.",
-                        MetricType::Histogram);
+  auto latency =
+      Family("radarhub_ingest_publish_latency_seconds",
+             "From reading a frame's line to handing it to subscribers.", MetricType::Histogram);
   ClientMetric h;
   uint64_t cumulative = 0;
   for (size_t i = 0; i < latency_buckets_.size(); ++i) {
     cumulative += latency_buckets_[i].load();
     ClientMetric::Bucket b;
     b.cumulative_count = cumulative;
-    b.upper_bound = i < kLatencyBounds.size() ? kLatencyBounds[i]
-                                              : std::numeric_limits<double>::infinity();
+    b.upper_bound =
+        i < kLatencyBounds.size() ? kLatencyBounds[i] : std::numeric_limits<double>::infinity();
     h.histogram.bucket.push_back(b);
   }
   h.histogram.sample_count = cumulative;

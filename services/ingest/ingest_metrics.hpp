@@ -75,9 +75,9 @@ class IngestMetrics final : public prometheus::Collectable {
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
-  static constexpr std::array<double, 16> kLatencyBounds = {
-      5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1,
-      0.25, 1.0};
+  static constexpr std::array<double, 16> kLatencyBounds = {5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4,
+                                                            5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2,
+                                                            5e-2, 0.1,  0.25,   1.0};
 
  private:
   const registry::NodeRegistry& registry_;

@@ -42,38 +42,39 @@ void NodeServer::Start() {
 }
 
 void NodeServer::Accept() {
-  acceptor_.async_accept(pool_.Next(), [this](const boost::system::error_code& ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted) return;
-    if (ec) {
-      // Out of descriptors and the like: back off briefly instead of spinning on the error.
-      common::LogWarn("accept failed", {{"error", ec.message()}});
-      retry_timer_.expires_after(std::chrono::milliseconds(100));
-      retry_timer_.async_wait([this](const boost::system::error_code& wait_ec) {
-        if (!wait_ec) Accept();
+  acceptor_.async_accept(
+      pool_.Next(), [this](const boost::system::error_code& ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted) return;
+        if (ec) {
+          // Out of descriptors and the like: back off briefly instead of spinning on the error.
+          common::LogWarn("accept failed", {{"error", ec.message()}});
+          retry_timer_.expires_after(std::chrono::milliseconds(100));
+          retry_timer_.async_wait([this](const boost::system::error_code& wait_ec) {
+            if (!wait_ec) Accept();
+          });
+          return;
+        }
+        std::shared_ptr<Connection> connection;
+        {
+          std::lock_guard lock(mu_);
+          if (stopping_) return;
+          if (connections_.size() >= max_connections_) {
+            services_.metrics.ConnectionRefused(CloseReason::kLimit);
+            boost::system::error_code ignored;
+            socket.close(ignored);
+          } else {
+            const uint64_t id = next_id_++;
+            connection = std::make_shared<Connection>(std::move(socket), id, services_, *this);
+            connections_.emplace(id, connection);
+            services_.metrics.ConnectionOpened();
+          }
+        }
+        if (connection) {
+          // The socket was opened on the next I/O thread's context; the connection runs there.
+          asio::post(connection->executor(), [connection] { connection->Start(); });
+        }
+        Accept();
       });
-      return;
-    }
-    std::shared_ptr<Connection> connection;
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-      if (connections_.size() >= max_connections_) {
-        services_.metrics.ConnectionRefused(CloseReason::kLimit);
-        boost::system::error_code ignored;
-        socket.close(ignored);
-      } else {
-        const uint64_t id = next_id_++;
-        connection = std::make_shared<Connection>(std::move(socket), id, services_, *this);
-        connections_.emplace(id, connection);
-        services_.metrics.ConnectionOpened();
-      }
-    }
-    if (connection) {
-      // The socket was opened on the next I/O thread's context; the connection runs there.
-      asio::post(connection->executor(), [connection] { connection->Start(); });
-    }
-    Accept();
-  });
 }
 
 size_t NodeServer::connections() const {

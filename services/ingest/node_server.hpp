@@ -48,8 +48,8 @@ class NodeServer final : public ConnectionOwner {
   uint64_t next_id_ = 1;  // accept loop only
   mutable std::mutex mu_;
   std::condition_variable drained_;
-  bool stopping_ = false;                                                   // guarded by mu_
-  std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections_;    // guarded by mu_
+  bool stopping_ = false;                                                // guarded by mu_
+  std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections_;  // guarded by mu_
 };
 
 }  // namespace radarhub::ingest

@@ -1,11 +1,11 @@
 // Fuzzes the node protocol's pure path: bytes in arbitrary chunks through the framer, every line
 // through the parser, every accepted frame through the encoder, whose output must be a valid
 // NodeEvent with the same detections. Hostile input may be rejected, never crash or corrupt.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
-#include <algorithm>
 #include <vector>
 
 #include "radarhub/protocol/line_framer.hpp"
@@ -26,7 +26,8 @@ struct Sink {
     out.clear();
     radarhub::protocol::AppendFrameEvent(m, 7, 9, {1, 2}, out);
     radarhub::v1::NodeEvent event;
-    if (!event.ParseFromString(out) || event.frame().detections_size() != static_cast<int>(m.count) ||
+    if (!event.ParseFromString(out) ||
+        event.frame().detections_size() != static_cast<int>(m.count) ||
         event.frame().timestamp_ms() != m.timestamp_ms) {
       std::abort();
     }
@@ -47,7 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::copy(data + 1, data + size, bytes);
   radarhub::protocol::LineFramer framer(512);
   Sink sink;
-  for (size_t at = 0; at < n; at += chunk) framer.Consume(bytes + at, std::min(chunk, n - at), sink);
+  for (size_t at = 0; at < n; at += chunk)
+    framer.Consume(bytes + at, std::min(chunk, n - at), sink);
   delete[] bytes;
   return 0;
 }

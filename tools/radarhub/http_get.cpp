@@ -29,9 +29,8 @@ std::optional<std::string> HttpGet(const std::string& host, uint16_t port, const
                                                    "\r\nConnection: close\r\n\r\n");
       asio::async_write(socket, asio::buffer(*request), [&, request](auto wec, size_t) {
         if (wec) return;
-        asio::async_read(socket, asio::dynamic_buffer(response), [&](auto rerr, size_t) {
-          ok = rerr == asio::error::eof || !rerr;
-        });
+        asio::async_read(socket, asio::dynamic_buffer(response),
+                         [&](auto rerr, size_t) { ok = rerr == asio::error::eof || !rerr; });
       });
     });
   });

@@ -39,15 +39,21 @@ int main(int argc, char** argv) {
   std::string ingest = "127.0.0.1:30050", rate = "10", duration = "0";
   auto* node = app.add_subcommand("node", "run simulated radar nodes against an ingest");
   node->add_option("--ingest", ingest, "ingest node port HOST:PORT")->envname("RADARHUB_INGEST");
-  node->add_option("--nodes", sim.nodes, "simulated nodes in this process")->check(CLI::Range(1, 1000000));
-  node->add_option("--rate", rate, "frames per second per node; 0: heartbeats only; max: as fast as possible");
-  node->add_option("--detections", sim.detections, "detections per frame")->check(CLI::Range(0, 100000));
-  node->add_option("--adsb-fraction", sim.adsb_fraction, "share of target detections with an ADS-B match")
+  node->add_option("--nodes", sim.nodes, "simulated nodes in this process")
+      ->check(CLI::Range(1, 1000000));
+  node->add_option("--rate", rate,
+                   "frames per second per node; 0: heartbeats only; max: as fast as possible");
+  node->add_option("--detections", sim.detections, "detections per frame")
+      ->check(CLI::Range(0, 100000));
+  node->add_option("--adsb-fraction", sim.adsb_fraction,
+                   "share of target detections with an ADS-B match")
       ->check(CLI::Range(0.0, 1.0));
-  node->add_option("--token", sim.token, "node token (prefer RADARHUB_TOKEN)")->envname("RADARHUB_TOKEN");
+  node->add_option("--token", sim.token, "node token (prefer RADARHUB_TOKEN)")
+      ->envname("RADARHUB_TOKEN");
   node->add_option("--node-prefix", sim.node_prefix, "node ids are PREFIX-0001, PREFIX-0002, ...");
   node->add_option("--duration", duration, "stop after this long (0: run until Ctrl-C)");
-  node->add_option("--frames", sim.frames_per_node, "stop after this many frames per node (0: no limit)");
+  node->add_option("--frames", sim.frames_per_node,
+                   "stop after this many frames per node (0: no limit)");
   node->add_option("--threads", sim.threads, "sending threads")->check(CLI::Range(1, 64));
   node->add_option("--seed", sim.seed, "random seed");
 

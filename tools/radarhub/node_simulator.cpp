@@ -2,13 +2,13 @@
 
 #include <utility>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <memory>
@@ -60,7 +60,12 @@ struct Shared {
 class SimNode final : public std::enable_shared_from_this<SimNode> {
  public:
   SimNode(asio::io_context& io, Shared& shared, std::string id, uint64_t seed)
-      : io_(io), shared_(shared), id_(std::move(id)), socket_(io), timer_(io), rng_(seed),
+      : io_(io),
+        shared_(shared),
+        id_(std::move(id)),
+        socket_(io),
+        timer_(io),
+        rng_(seed),
         backoff_(seed) {
     // A few targets per node that drift smoothly, so a tracker downstream sees real tracks.
     std::uniform_real_distribution<double> delay(5, 150), doppler(-200, 200);
@@ -86,9 +91,9 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
   void Connect() {
     if (Finished()) return Done();
     socket_ = tcp::socket(io_);
-    socket_.async_connect(shared_.endpoint, [self = shared_from_this()](const boost::system::error_code& ec) {
-      self->OnConnect(ec);
-    });
+    socket_.async_connect(
+        shared_.endpoint,
+        [self = shared_from_this()](const boost::system::error_code& ec) { self->OnConnect(ec); });
   }
 
   void OnConnect(const boost::system::error_code& ec) {
@@ -343,12 +348,14 @@ SimulatorReport NodeSimulator::Run() {
   const auto start = Clock::now();
   shared.end = s.duration.count() > 0 ? start + s.duration : Clock::time_point::max();
   const int threads = std::max(1, s.threads);
-  for (int t = 0; t < threads; ++t) impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+  for (int t = 0; t < threads; ++t)
+    impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
   for (int i = 0; i < s.nodes; ++i) {
     char id[96];
     std::snprintf(id, sizeof id, "%s-%04d", s.node_prefix.c_str(), i + 1);
     auto& io = *impl_->contexts[static_cast<size_t>(i % threads)];
-    auto node = std::make_shared<SimNode>(io, shared, id, s.seed * 1000003 + static_cast<uint64_t>(i));
+    auto node =
+        std::make_shared<SimNode>(io, shared, id, s.seed * 1000003 + static_cast<uint64_t>(i));
     asio::post(io, [node] { node->Start(); });
   }
   std::vector<std::thread> workers;

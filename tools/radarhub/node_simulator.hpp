@@ -11,8 +11,8 @@ struct SimulatorSettings {
   uint16_t port = 30050;
   int nodes = 3;
   std::string node_prefix = "sim";
-  double rate_hz = 10;     // frames per second per node; 0: heartbeats only
-  bool max_rate = false;   // as fast as the socket takes them
+  double rate_hz = 10;    // frames per second per node; 0: heartbeats only
+  bool max_rate = false;  // as fast as the socket takes them
   int detections = 10;
   double adsb_fraction = 0.2;
   std::string token;

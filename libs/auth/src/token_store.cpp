@@ -74,8 +74,9 @@ bool TokenStore::Load(const TokenSettings& settings, std::string& error) {
   auto table = std::make_shared<Table>();
   if (!ReadTable(*table, error)) return false;
   if (!table->shared && table->nodes.empty() && !settings.allow_unauthenticated) {
-    error = "no node token configured: set --tokens-file or --token/RADARHUB_TOKEN, "
-            "or pass --allow-unauthenticated";
+    error =
+        "no node token configured: set --tokens-file or --token/RADARHUB_TOKEN, "
+        "or pass --allow-unauthenticated";
     return false;
   }
   std::lock_guard lock(mu_);

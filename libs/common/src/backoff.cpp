@@ -15,7 +15,8 @@ std::chrono::milliseconds Backoff::Next() {
   const auto base = Base(attempt_);
   if (attempt_ < 5) ++attempt_;
   std::uniform_real_distribution<double> jitter(0.8, 1.2);
-  return std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(base.count()) * jitter(rng_)));
+  return std::chrono::milliseconds(
+      static_cast<int64_t>(static_cast<double>(base.count()) * jitter(rng_)));
 }
 
 }  // namespace radarhub::common

@@ -13,10 +13,14 @@ std::atomic<LogFormat> g_format{LogFormat::kText};
 
 std::string_view LevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -57,18 +61,26 @@ void AppendTextValue(std::string& out, std::string_view s) {
 }  // namespace
 
 bool ParseLogLevel(std::string_view text, LogLevel& out) {
-  if (text == "debug") out = LogLevel::kDebug;
-  else if (text == "info") out = LogLevel::kInfo;
-  else if (text == "warn" || text == "warning") out = LogLevel::kWarn;
-  else if (text == "error") out = LogLevel::kError;
-  else return false;
+  if (text == "debug")
+    out = LogLevel::kDebug;
+  else if (text == "info")
+    out = LogLevel::kInfo;
+  else if (text == "warn" || text == "warning")
+    out = LogLevel::kWarn;
+  else if (text == "error")
+    out = LogLevel::kError;
+  else
+    return false;
   return true;
 }
 
 bool ParseLogFormat(std::string_view text, LogFormat& out) {
-  if (text == "text") out = LogFormat::kText;
-  else if (text == "json") out = LogFormat::kJson;
-  else return false;
+  if (text == "text")
+    out = LogFormat::kText;
+  else if (text == "json")
+    out = LogFormat::kJson;
+  else
+    return false;
   return true;
 }
 

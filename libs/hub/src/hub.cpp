@@ -71,9 +71,8 @@ void Hub::ReplayLocked(Channel& channel, const Resume* resume, SubscriberQueue& 
 
 std::shared_ptr<SubscriberQueue> Hub::Subscribe(const SubscribeRequest& request,
                                                 std::function<void()> wakeup) {
-  auto queue =
-      std::make_shared<SubscriberQueue>(settings_.subscriber_queue, request.frames,
-                                        std::move(wakeup), &frames_dropped_);
+  auto queue = std::make_shared<SubscriberQueue>(settings_.subscriber_queue, request.frames,
+                                                 std::move(wakeup), &frames_dropped_);
   std::lock_guard lock(mu_);
   std::vector<Channel*> channels;
   if (request.node_ids.empty()) {

@@ -105,8 +105,8 @@ size_t SubscriberQueue::Pop(std::vector<Delivery>& out, size_t max) {
       if (const auto it = nodes_.find(e.node_id); it != nodes_.end()) {
         PerNode& node = it->second;
         if (node.gap_from != 0) {  // the gap goes out right before the node's next frame
-          out.push_back(Delivery{e.node_id, nullptr, node.gap_from, node.gap_to,
-                                 DropReason::kSlowConsumer});
+          out.push_back(
+              Delivery{e.node_id, nullptr, node.gap_from, node.gap_to, DropReason::kSlowConsumer});
           ++n;
           node.gap_from = node.gap_to = 0;
         }

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <limits>
 #include <cstring>
+#include <limits>
 
 #include "radarhub/protocol/node_id.hpp"
 #include "radarhub/protocol/wire.hpp"
@@ -16,8 +16,9 @@ namespace {
 // can be refused with the precise reason (non_finite) rather than as invalid JSON. Numbers come
 // through as text and are converted by std::from_chars (correctly rounded, and fast): RapidJSON
 // 1.1's own full-precision path has undefined behaviour on underflowing input such as 3e-325.
-constexpr unsigned kParseFlags = rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
-                                 rapidjson::kParseNanAndInfFlag | rapidjson::kParseNumbersAsStringsFlag;
+constexpr unsigned kParseFlags =
+    rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
+    rapidjson::kParseNanAndInfFlag | rapidjson::kParseNumbersAsStringsFlag;
 
 enum class NumberKind { kInt64, kUint64, kDouble };
 
@@ -32,7 +33,8 @@ NumberKind ConvertNumber(const char* text, size_t length, int64_t& i, uint64_t& 
   }
   if (integral) {
     if (std::from_chars(text, end, i).ec == std::errc()) return NumberKind::kInt64;
-    if (text[0] != '-' && std::from_chars(text, end, u).ec == std::errc()) return NumberKind::kUint64;
+    if (text[0] != '-' && std::from_chars(text, end, u).ec == std::errc())
+      return NumberKind::kUint64;
   }
   const auto [ptr, ec] = std::from_chars(text, end, d);
   if (ec == std::errc::result_out_of_range) {
@@ -69,18 +71,27 @@ struct DepthLimiter {
     uint64_t u = 0;
     double d = 0;
     switch (ConvertNumber(s, n, i, u, d)) {
-      case NumberKind::kInt64: return inner.Int64(i);
-      case NumberKind::kUint64: return inner.Uint64(u);
-      case NumberKind::kDouble: break;
+      case NumberKind::kInt64:
+        return inner.Int64(i);
+      case NumberKind::kUint64:
+        return inner.Uint64(u);
+      case NumberKind::kDouble:
+        break;
     }
     return inner.Double(d);
   }
   bool String(const char* s, rapidjson::SizeType n, bool copy) { return inner.String(s, n, copy); }
   bool Key(const char* s, rapidjson::SizeType n, bool copy) { return inner.Key(s, n, copy); }
   bool StartObject() { return Enter() && inner.StartObject(); }
-  bool EndObject(rapidjson::SizeType n) { --depth; return inner.EndObject(n); }
+  bool EndObject(rapidjson::SizeType n) {
+    --depth;
+    return inner.EndObject(n);
+  }
   bool StartArray() { return Enter() && inner.StartArray(); }
-  bool EndArray(rapidjson::SizeType n) { --depth; return inner.EndArray(n); }
+  bool EndArray(rapidjson::SizeType n) {
+    --depth;
+    return inner.EndArray(n);
+  }
 
   bool Enter() {
     if (++depth <= max_depth) return true;
@@ -162,9 +173,12 @@ Reject Parser::Parse(char* line, size_t size, Message& out) {
   const JsonValue* type = nullptr;
   for (const auto& m : root.GetObject()) {
     const std::string_view key = View(m.name);
-    if (key == "node_id") node_id = &m.value;
-    else if (key == "token") token = &m.value;
-    else if (key == "type") type = &m.value;
+    if (key == "node_id")
+      node_id = &m.value;
+    else if (key == "token")
+      token = &m.value;
+    else if (key == "type")
+      type = &m.value;
   }
   if (node_id == nullptr) return Reject::kMissingField;
   if (!node_id->IsString()) return Reject::kWrongType;
@@ -207,11 +221,16 @@ Reject Parser::ReadFrame(const JsonValue& root, Message& out) {
   const JsonValue* adsb = nullptr;
   for (const auto& m : root.GetObject()) {
     const std::string_view key = View(m.name);
-    if (key == "timestamp") timestamp = &m.value;
-    else if (key == "delay") arrays[0] = &m.value;
-    else if (key == "doppler") arrays[1] = &m.value;
-    else if (key == "snr") arrays[2] = &m.value;
-    else if (key == "adsb") adsb = &m.value;
+    if (key == "timestamp")
+      timestamp = &m.value;
+    else if (key == "delay")
+      arrays[0] = &m.value;
+    else if (key == "doppler")
+      arrays[1] = &m.value;
+    else if (key == "snr")
+      arrays[2] = &m.value;
+    else if (key == "adsb")
+      adsb = &m.value;
   }
 
   if (timestamp == nullptr) return Reject::kMissingField;

@@ -74,13 +74,19 @@ size_t ListBodySize(const JsonValue& array);
 
 size_t ValueBodySize(const JsonValue& v) {
   switch (v.GetType()) {
-    case rapidjson::kNullType: return VarintFieldSize(1, 0);
+    case rapidjson::kNullType:
+      return VarintFieldSize(1, 0);
     case rapidjson::kFalseType:
-    case rapidjson::kTrueType: return VarintFieldSize(4, 1);
-    case rapidjson::kNumberType: return TagSize(2) + 8;
-    case rapidjson::kStringType: return LenFieldSize(3, v.GetStringLength());
-    case rapidjson::kObjectType: return LenFieldSize(5, StructBodySize(v, false));
-    case rapidjson::kArrayType: return LenFieldSize(6, ListBodySize(v));
+    case rapidjson::kTrueType:
+      return VarintFieldSize(4, 1);
+    case rapidjson::kNumberType:
+      return TagSize(2) + 8;
+    case rapidjson::kStringType:
+      return LenFieldSize(3, v.GetStringLength());
+    case rapidjson::kObjectType:
+      return LenFieldSize(5, StructBodySize(v, false));
+    case rapidjson::kArrayType:
+      return LenFieldSize(6, ListBodySize(v));
   }
   return 0;
 }
@@ -109,11 +115,21 @@ void WriteListBody(Writer& w, const JsonValue& array);
 
 void WriteValueBody(Writer& w, const JsonValue& v) {
   switch (v.GetType()) {
-    case rapidjson::kNullType: w.VarintField(1, 0); break;
-    case rapidjson::kFalseType: w.VarintField(4, 0); break;
-    case rapidjson::kTrueType: w.VarintField(4, 1); break;
-    case rapidjson::kNumberType: w.Double(2, v.GetDouble()); break;
-    case rapidjson::kStringType: w.Bytes(3, View(v)); break;
+    case rapidjson::kNullType:
+      w.VarintField(1, 0);
+      break;
+    case rapidjson::kFalseType:
+      w.VarintField(4, 0);
+      break;
+    case rapidjson::kTrueType:
+      w.VarintField(4, 1);
+      break;
+    case rapidjson::kNumberType:
+      w.Double(2, v.GetDouble());
+      break;
+    case rapidjson::kStringType:
+      w.Bytes(3, View(v));
+      break;
     case rapidjson::kObjectType:
       w.Header(5, StructBodySize(v, false));
       WriteStructBody(w, v, false);
@@ -171,8 +187,8 @@ std::vector<uint32_t>& DetectionSizes() {
 }
 
 size_t FrameBodySize(const Message& m, uint64_t sequence, uint64_t epoch, WallTime received_at) {
-  size_t n = LenFieldSize(1, m.node_id.size()) +
-             VarintFieldSize(2, static_cast<uint64_t>(m.timestamp_ms));
+  size_t n =
+      LenFieldSize(1, m.node_id.size()) + VarintFieldSize(2, static_cast<uint64_t>(m.timestamp_ms));
   std::vector<uint32_t>& sizes = DetectionSizes();
   sizes.resize(m.count);
   for (size_t i = 0; i < m.count; ++i) {
@@ -199,9 +215,9 @@ void AppendFrameEvent(const Message& m, uint64_t sequence, uint64_t epoch, WallT
   const size_t start = out.size();
   out.resize(start + total);
   Writer w(out.data() + start);
-  w.Bytes(1, m.node_id);     // NodeEvent.node_id
-  w.Header(2, frame_size);   // NodeEvent.frame
-  w.Bytes(1, m.node_id);     // DetectionFrame.node_id
+  w.Bytes(1, m.node_id);    // NodeEvent.node_id
+  w.Header(2, frame_size);  // NodeEvent.frame
+  w.Bytes(1, m.node_id);    // DetectionFrame.node_id
   w.VarintField(2, static_cast<uint64_t>(m.timestamp_ms));
   const std::vector<uint32_t>& sizes = DetectionSizes();
   for (size_t i = 0; i < m.count; ++i) {

@@ -3,7 +3,8 @@
 namespace radarhub::registry {
 
 void ToTimestamp(WallClock::time_point t, google::protobuf::Timestamp& out) {
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  const auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
   out.set_seconds(ns / 1000000000);
   out.set_nanos(static_cast<int32_t>(ns % 1000000000));
 }

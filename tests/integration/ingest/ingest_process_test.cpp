@@ -20,11 +20,14 @@ const std::string kIngest = RADARHUB_INGEST_BIN;
 const std::string kCli = RADARHUB_CLI_BIN;
 
 std::string Hello(const std::string& node, const std::string& token) {
-  return R"({"node_id":")" + node + R"(","token":")" + token + R"(","type":"heartbeat"})" "\n";
+  return R"({"node_id":")" + node + R"(","token":")" + token +
+         R"(","type":"heartbeat"})"
+         "\n";
 }
 std::string Frame(const std::string& node, int64_t ts) {
   return R"({"node_id":")" + node + R"(","timestamp":)" + std::to_string(ts) +
-         R"(,"delay":[1.5],"doppler":[2.5],"snr":[10]})" "\n";
+         R"(,"delay":[1.5],"doppler":[2.5],"snr":[10]})"
+         "\n";
 }
 
 std::string Scrape(uint16_t port) {
@@ -32,8 +35,8 @@ std::string Scrape(uint16_t port) {
 }
 
 std::vector<std::string> LoopbackArgs(std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"--node-listen", "127.0.0.1:0", "--metrics-listen",
-                                   "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0"};
+  std::vector<std::string> args = {"--node-listen", "127.0.0.1:0",   "--metrics-listen",
+                                   "127.0.0.1:0",   "--grpc-listen", "127.0.0.1:0"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -52,7 +55,8 @@ TEST(IngestProcessTest, ServesNodesAndMetricsOnPortZeroAndExitsZeroOnSigterm) {
   std::string page;
   ASSERT_TRUE(WaitFor([&] {
     page = Scrape(metrics_port);
-    return MetricValue(page, R"(radarhub_ingest_frames_total{node_id="radar1",result="accepted"})") == 50;
+    return MetricValue(page,
+                       R"(radarhub_ingest_frames_total{node_id="radar1",result="accepted"})") == 50;
   })) << page;
   EXPECT_EQ(MetricValue(page, "radarhub_ingest_connections"), 1);
   EXPECT_EQ(MetricValue(page, "radarhub_ingest_nodes_connected"), 1);
@@ -88,7 +92,8 @@ TEST(IngestProcessTest, EverySimulatedFrameIsAccepted) {
   EXPECT_TRUE(WaitFor([&] {
     page = Scrape(metrics_port);
     return MetricSum(page, "radarhub_ingest_frames_total", "result=\"accepted\"") == sent;
-  })) << "sent " << sent << ", accepted "
+  })) << "sent "
+      << sent << ", accepted "
       << MetricSum(page, "radarhub_ingest_frames_total", "result=\"accepted\"");
   EXPECT_EQ(MetricSum(page, "radarhub_ingest_frames_rejected_total"), 0);
   EXPECT_EQ(MetricSum(page, "radarhub_ingest_frames_total", "result=\"deduplicated\""), 0);
@@ -99,7 +104,8 @@ TEST(IngestProcessTest, BadSettingStopsAtStartWithOneLineNamingIt) {
   EXPECT_EQ(bad_duration.Wait(10s), 2);
   EXPECT_NE(bad_duration.Stderr().find("--idle-timeout"), std::string::npos);
 
-  ChildProcess bad_env(kIngest, LoopbackArgs({"--token", "x"}), {{"RADARHUB_MAX_CONNECTIONS", "lots"}});
+  ChildProcess bad_env(kIngest, LoopbackArgs({"--token", "x"}),
+                       {{"RADARHUB_MAX_CONNECTIONS", "lots"}});
   EXPECT_EQ(bad_env.Wait(10s), 2);
   EXPECT_NE(bad_env.Stderr().find("max-connections"), std::string::npos) << bad_env.Stderr();
 
@@ -158,7 +164,8 @@ TEST_F(TokensFileTest, SighupReloadsTokensAndKeepsAuthenticatedConnections) {
   // "authenticated connections stay" across a reload; the node then reconnects with its new token.
   Write("radar1 new\n", 0600);
   ingest.Signal(SIGHUP);
-  ASSERT_TRUE(WaitFor([&] { return ingest.Stderr().find("tokens reloaded") != std::string::npos; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return ingest.Stderr().find("tokens reloaded") != std::string::npos; }));
 
   TcpClient with_old(port);
   ASSERT_TRUE(with_old.Send(Hello("radar1", "old")));

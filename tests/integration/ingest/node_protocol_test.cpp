@@ -105,7 +105,8 @@ TEST_F(NodeProtocolTest, HeartbeatNeverBecomesAFrame) {
   StartIngest();
   auto node = Connect();
   ASSERT_TRUE(node->Send(Hello("radar1")));
-  ASSERT_TRUE(node->Send(R"({"node_id":"radar1","type":"heartbeat","version":"2.1"})" "\n"));
+  ASSERT_TRUE(node->Send(R"({"node_id":"radar1","type":"heartbeat","version":"2.1"})"
+                         "\n"));
   ASSERT_TRUE(node->Send(FrameLine("radar1", 7)));
   const auto frames = NextFrames(1);
   ASSERT_EQ(frames.size(), 1u);
@@ -123,7 +124,8 @@ TEST_F(NodeProtocolTest, OverlongLineIsSkippedAndTheNextFrameArrives) {
   StartIngest();
   auto node = Connect();
   ASSERT_TRUE(node->Send(Hello("radar1")));
-  ASSERT_TRUE(node->Send(R"({"node_id":"radar1","timestamp":1,"pad":")" + std::string(100000, 'x')));
+  ASSERT_TRUE(
+      node->Send(R"({"node_id":"radar1","timestamp":1,"pad":")" + std::string(100000, 'x')));
   ASSERT_TRUE(node->Send("\"}\n" + FrameLine("radar1", 2)));
   const auto frames = NextFrames(1);
   ASSERT_EQ(frames.size(), 1u);
@@ -174,7 +176,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadFrame{"LengthMismatch",
                  R"({"node_id":"radar1","timestamp":5,"delay":[1,2],"doppler":[1],"snr":[1]})",
                  Reject::kLengthMismatch},
-        BadFrame{"NaN", R"({"node_id":"radar1","timestamp":5,"delay":[NaN],"doppler":[1],"snr":[1]})",
+        BadFrame{"NaN",
+                 R"({"node_id":"radar1","timestamp":5,"delay":[NaN],"doppler":[1],"snr":[1]})",
                  Reject::kNonFinite},
         BadFrame{"BadTimestamp", R"({"node_id":"radar1","timestamp":-5})", Reject::kBadTimestamp}),
     [](const auto& row) { return std::string(row.param.name); });
@@ -207,7 +210,9 @@ TEST_F(NodeProtocolTest, DuplicateTimestampIsDroppedOlderOneAccepted) {
 TEST_F(NodeProtocolTest, UnknownTypeIsIgnoredAndCounted) {
   StartIngest();
   auto node = Connect();
-  ASSERT_TRUE(node->Send(Hello("radar1") + R"({"node_id":"radar1","type":"calibration"})" "\n" +
+  ASSERT_TRUE(node->Send(Hello("radar1") +
+                         R"({"node_id":"radar1","type":"calibration"})"
+                         "\n" +
                          FrameLine("radar1", 1)));
   EXPECT_EQ(NextFrames(1).size(), 1u);
   EXPECT_EQ(app_->metrics().rejected(ExtraReject::kUnknownType), 1u);
@@ -292,7 +297,8 @@ TEST_F(NodeProtocolTest, ConnectionsAboveTheLimitAreClosedAndExistingOnesUnaffec
   auto extra = Connect();
   EXPECT_TRUE(extra->WaitClosed(5s));
   EXPECT_EQ(Closed(CloseReason::kLimit), 1u);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(nodes[static_cast<size_t>(i)]->Send(FrameLine("radar" + std::to_string(i), 5)));
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(nodes[static_cast<size_t>(i)]->Send(FrameLine("radar" + std::to_string(i), 5)));
   EXPECT_EQ(NextFrames(3).size(), 3u);
 }
 
@@ -332,9 +338,15 @@ TEST_F(NodeProtocolTest, GarbageFloodDoesNotStarveOrLoseAnotherNode) {
     std::string junk;
     for (int i = 0; i < 2000; ++i) {
       switch (i % 4) {
-        case 0: junk += std::string(10000, 'x') + "\n"; break;
-        case 1: junk += "{\"node_id\":\"hostile\",\"timestamp\":\"x\"}\n"; break;
-        case 2: junk += "not json at all\n"; break;
+        case 0:
+          junk += std::string(10000, 'x') + "\n";
+          break;
+        case 1:
+          junk += "{\"node_id\":\"hostile\",\"timestamp\":\"x\"}\n";
+          break;
+        case 2:
+          junk += "not json at all\n";
+          break;
         default:
           for (int k = 0; k < 64; ++k) junk.push_back(static_cast<char>(rng() % 255 + 1));
           junk += "\n";

@@ -89,8 +89,7 @@ TEST_F(HubTest, StaleEpochIsOutOfRangeFromZeroThenEverythingRetained) {
   for (uint64_t s = 1; s <= 2; ++s) hub_.Publish(a, Frame(s));
   auto q = hub_.Subscribe(
       {.node_ids = {"a"}, .resume = {{.node_id = "a", .epoch = 7, .after_sequence = 900}}});
-  EXPECT_EQ(Drain(*q),
-            (std::vector<std::string>{"a:gap 0-0 resume_out_of_range", "a:f1", "a:f2"}));
+  EXPECT_EQ(Drain(*q), (std::vector<std::string>{"a:gap 0-0 resume_out_of_range", "a:f1", "a:f2"}));
 }
 
 TEST_F(HubTest, UnsubscribedQueueHearsNothingMore) {

@@ -31,8 +31,8 @@ TEST(SubscriberQueueTest, FullQueueDropsOldestFramesAndAnnouncesTheGapInOrder) {
   for (uint64_t s = 1; s <= 10; ++s) q.Push(&kA, Frame(s));
   EXPECT_EQ(q.size(), 4u);
   EXPECT_EQ(q.frames_dropped(), 6u);
-  EXPECT_EQ(Drain(q), (std::vector<std::string>{"a:gap 1-6 slow_consumer", "a:f7", "a:f8", "a:f9",
-                                                "a:f10"}));
+  EXPECT_EQ(Drain(q),
+            (std::vector<std::string>{"a:gap 1-6 slow_consumer", "a:f7", "a:f8", "a:f9", "a:f10"}));
 }
 
 TEST(SubscriberQueueTest, StatusEventsAndEachNodesNewestFrameAreKept) {
@@ -41,8 +41,8 @@ TEST(SubscriberQueueTest, StatusEventsAndEachNodesNewestFrameAreKept) {
   q.Push(&kA, Status("up"));
   for (uint64_t s = 1; s <= 5; ++s) q.Push(&kA, Frame(s));
   q.Push(&kA, Status("down"));
-  EXPECT_EQ(Drain(q), (std::vector<std::string>{"b:f1", "a:s:up", "a:gap 1-4 slow_consumer",
-                                                "a:f5", "a:s:down"}));
+  EXPECT_EQ(Drain(q), (std::vector<std::string>{"b:f1", "a:s:up", "a:gap 1-4 slow_consumer", "a:f5",
+                                                "a:s:down"}));
 }
 
 TEST(SubscriberQueueTest, GapsOfDifferentNodesAreAnnouncedSeparately) {
@@ -51,9 +51,9 @@ TEST(SubscriberQueueTest, GapsOfDifferentNodesAreAnnouncedSeparately) {
     q.Push(&kA, Frame(s));
     q.Push(&kB, Frame(s));
   }
-  EXPECT_EQ(Drain(q), (std::vector<std::string>{"a:gap 1-2 slow_consumer", "a:f3",
-                                                "b:gap 1-2 slow_consumer", "b:f3", "a:f4",
-                                                "b:f4"}));
+  EXPECT_EQ(Drain(q),
+            (std::vector<std::string>{"a:gap 1-2 slow_consumer", "a:f3", "b:gap 1-2 slow_consumer",
+                                      "b:f3", "a:f4", "b:f4"}));
 }
 
 TEST(SubscriberQueueTest, LaterGapStartsFreshAfterTheFirstWasAnnounced) {

@@ -107,7 +107,8 @@ const BadLine kBadLines[] = {
      Reject::kInvalidJson},
     {"InvalidUtf8InString", "{\"node_id\":\"a\",\"timestamp\":5,\"x\":\"\xC3\x28\"}",
      Reject::kInvalidJson},
-    {"OverlongUtf8", "{\"node_id\":\"a\",\"timestamp\":5,\"x\":\"\xC0\xAF\"}", Reject::kInvalidJson},
+    {"OverlongUtf8", "{\"node_id\":\"a\",\"timestamp\":5,\"x\":\"\xC0\xAF\"}",
+     Reject::kInvalidJson},
     {"DeepNesting", R"({"node_id":"a","timestamp":5,"x":[[[[[[[[[[1]]]]]]]]]]})",
      Reject::kInvalidJson},
     {"DeepNestingInAdsb",
@@ -134,8 +135,8 @@ const BadLine kBadLines[] = {
     {"TimestampFraction", R"({"node_id":"a","timestamp":5.5})", Reject::kWrongType},
     {"DelayNotArray", R"({"node_id":"a","timestamp":5,"delay":1,"doppler":[1],"snr":[1]})",
      Reject::kWrongType},
-    {"DelayElementString",
-     R"({"node_id":"a","timestamp":5,"delay":["1"],"doppler":[1],"snr":[1]})", Reject::kWrongType},
+    {"DelayElementString", R"({"node_id":"a","timestamp":5,"delay":["1"],"doppler":[1],"snr":[1]})",
+     Reject::kWrongType},
     {"SnrElementNull", R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[null]})",
      Reject::kWrongType},
     {"AdsbNotArray",
@@ -158,7 +159,8 @@ const BadLine kBadLines[] = {
     {"InfinityDoppler",
      R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[-Infinity],"snr":[1]})",
      Reject::kNonFinite},
-    {"OverflowingNumber", R"({"node_id":"a","timestamp":5,"delay":[1e400],"doppler":[1],"snr":[1]})",
+    {"OverflowingNumber",
+     R"({"node_id":"a","timestamp":5,"delay":[1e400],"doppler":[1],"snr":[1]})",
      Reject::kNonFinite},
     {"NaNInsideAdsb",
      R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],"adsb":[{"alt":NaN}]})",
@@ -182,7 +184,10 @@ TEST_F(ParserTest, RejectedLineStillNamesItsNode) {
 // Found by the fuzzer: RapidJSON validates a 4-byte UTF-8 lead by reading three more bytes, past
 // the line's NUL. In an exactly padded heap buffer ASan would see any read beyond the padding.
 TEST_F(ParserTest, TruncatedMultibyteSequenceAtLineEndStaysInsideThePadding) {
-  for (const std::string line : {"{\"nor\xF0", "{\"nor\xF0" "1", "{\"x\":\"\xE2", "\"\xF4\x80"}) {
+  for (const std::string line : {"{\"nor\xF0",
+                                 "{\"nor\xF0"
+                                 "1",
+                                 "{\"x\":\"\xE2", "\"\xF4\x80"}) {
     std::unique_ptr<char[]> buffer(new char[line.size() + kLinePadding]);
     std::copy(line.begin(), line.end(), buffer.get());
     Message m;
@@ -201,9 +206,10 @@ TEST_F(ParserTest, UnderflowingNumbersBecomeZero) {
 }
 
 TEST_F(ParserTest, NumbersAreCorrectlyRounded) {
-  ASSERT_EQ(Parse(R"({"node_id":"a","timestamp":5,"delay":[0.30000000000000004,)"
-                  R"(2.2250738585072011e-308,1.7976931348623157e308],"doppler":[1,2,3],"snr":[1,2,3]})"),
-            Reject::kNone);
+  ASSERT_EQ(
+      Parse(R"({"node_id":"a","timestamp":5,"delay":[0.30000000000000004,)"
+            R"(2.2250738585072011e-308,1.7976931348623157e308],"doppler":[1,2,3],"snr":[1,2,3]})"),
+      Reject::kNone);
   EXPECT_EQ(message_.delay[0], 0.1 + 0.2);
   EXPECT_EQ(message_.delay[1], 2.2250738585072011e-308);
   EXPECT_EQ(message_.delay[2], 1.7976931348623157e308);

@@ -58,7 +58,13 @@ TEST_F(WireTest, FrameEventDecodesWithProtobufWithEveryFieldIntact) {
   EXPECT_EQ(path.values(1).string_value(), "x");
   EXPECT_EQ(path.values(2).kind_case(), google::protobuf::Value::kNullValue);
   EXPECT_TRUE(path.values(3).struct_value().fields().at("k").bool_value());
-  EXPECT_EQ(adsb.at("nested").struct_value().fields().at("a").struct_value().fields().at("b")
+  EXPECT_EQ(adsb.at("nested")
+                .struct_value()
+                .fields()
+                .at("a")
+                .struct_value()
+                .fields()
+                .at("b")
                 .number_value(),
             1);
   EXPECT_FALSE(f.detections(1).has_adsb()) << "null entry: adsb unset";
@@ -66,8 +72,8 @@ TEST_F(WireTest, FrameEventDecodesWithProtobufWithEveryFieldIntact) {
 }
 
 TEST_F(WireTest, BytesMatchProtobufsOwnSerialization) {
-  const Message& m = Parse(
-      R"({"node_id":"n-1","timestamp":123,"delay":[1.25,2],"doppler":[0,-3],"snr":[9,8]})");
+  const Message& m =
+      Parse(R"({"node_id":"n-1","timestamp":123,"delay":[1.25,2],"doppler":[0,-3],"snr":[9,8]})");
   std::string ours;
   AppendFrameEvent(m, 1, 99, WallTime{1, 2}, ours);
 

@@ -46,9 +46,9 @@ class Channel final {
 
   const std::string node_id_;
   std::mutex mu_;
-  EventPtr status_;                  // guarded by mu_
-  std::vector<EventPtr> ring_;       // guarded by mu_: grows to replay_frames, then wraps
-  size_t ring_head_ = 0;             // guarded by mu_: index of the oldest frame once full
+  EventPtr status_;             // guarded by mu_
+  std::vector<EventPtr> ring_;  // guarded by mu_: grows to replay_frames, then wraps
+  size_t ring_head_ = 0;        // guarded by mu_: index of the oldest frame once full
   std::vector<std::shared_ptr<SubscriberQueue>> subscribers_;  // guarded by mu_
 };
 
@@ -88,7 +88,7 @@ class Hub final {
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::unique_ptr<Channel>> channels_;  // guarded by mu_
   std::vector<std::shared_ptr<SubscriberQueue>> wildcard_;              // guarded by mu_
-  size_t subscriber_count_ = 0;                                          // guarded by mu_
+  size_t subscriber_count_ = 0;                                         // guarded by mu_
   std::atomic<uint64_t> frames_dropped_{0};
 };
 

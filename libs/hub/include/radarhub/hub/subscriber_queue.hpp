@@ -65,10 +65,10 @@ class SubscriberQueue final {
   const bool frames_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Entry> entries_;                             // guarded by mu_
-  size_t live_ = 0;                                       // guarded by mu_: non-tombstones
+  std::deque<Entry> entries_;                              // guarded by mu_
+  size_t live_ = 0;                                        // guarded by mu_: non-tombstones
   std::unordered_map<const std::string*, PerNode> nodes_;  // guarded by mu_
-  uint64_t frames_dropped_ = 0;                           // guarded by mu_
+  uint64_t frames_dropped_ = 0;                            // guarded by mu_
   const std::function<void()> wakeup_;
   std::atomic<uint64_t>* const dropped_total_;
 };

@@ -26,9 +26,9 @@ struct NodeCounters {
 };
 
 enum class Admission {
-  kAccepted,    // got the next sequence number and was handed to the publish callback
-  kDuplicate,   // same timestamp as the last accepted frame: dropped
-  kNotOwner,    // the connection lost the node to a newer one (takeover): dropped
+  kAccepted,   // got the next sequence number and was handed to the publish callback
+  kDuplicate,  // same timestamp as the last accepted frame: dropped
+  kNotOwner,   // the connection lost the node to a newer one (takeover): dropped
 };
 
 class NodeRegistry;
@@ -154,8 +154,8 @@ bool NodeRegistry::Detach(Node& node, uint64_t owner, WallClock::time_point now,
 }
 
 template <typename Publish>
-Admission NodeRegistry::AcceptFrame(Node& node, uint64_t owner, int64_t timestamp_ms,
-                                    size_t bytes, WallClock::time_point now, bool& out_of_order,
+Admission NodeRegistry::AcceptFrame(Node& node, uint64_t owner, int64_t timestamp_ms, size_t bytes,
+                                    WallClock::time_point now, bool& out_of_order,
                                     Publish&& publish) {
   std::lock_guard lock(node.mu_);
   node.counters_.bytes_received += bytes;
