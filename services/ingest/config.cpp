@@ -85,6 +85,13 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
   opt("--max-batch", c.max_batch, "most events in one SubscribeResponse")
       ->check(CLI::Range(size_t{1}, size_t{65536}));
   opt("--max-subscribers", c.max_subscribers, "concurrent Subscribe streams");
+  app.add_option("--api-token", c.api_token,
+                 "bearer token gRPC clients must send (prefer RADARHUB_API_TOKEN or the file)")
+      ->envname("RADARHUB_API_TOKEN");
+  opt("--api-token-file", c.api_token_file, "file holding the API token (wins over --api-token)");
+  opt("--tls-cert", c.tls_cert, "PEM certificate chain: serve gRPC over TLS");
+  opt("--tls-key", c.tls_key, "PEM private key of --tls-cert (mode 0600)");
+  opt("--tls-client-ca", c.tls_client_ca, "PEM CA: require client certificates it signed (mTLS)");
   opt("--shutdown-grace", shutdown_grace, "time to drain on SIGTERM");
   opt("--log-format", log_format, "text|json")->check(CLI::IsMember({"text", "json"}));
   opt("--log-level", log_level, "debug|info|warn|error")

@@ -36,6 +36,11 @@ struct IngestConfig {
   size_t subscriber_queue = 8192;
   size_t max_batch = 256;
   size_t max_subscribers = 1000;
+  std::string api_token;  // secret: never logged
+  std::string api_token_file;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
   std::chrono::milliseconds shutdown_grace{10000};
   common::LogFormat log_format = common::LogFormat::kText;
   common::LogLevel log_level = common::LogLevel::kInfo;

@@ -1,5 +1,9 @@
 #include "ingest_app.hpp"
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 
@@ -7,6 +11,10 @@
 #include <cstdio>
 #include <future>
 #include <random>
+#include <thread>
+
+#include "grpc/health/v1/health.pb.h"
+#include "radarhub/rpc/credentials.hpp"
 
 #include "status_event.hpp"
 
@@ -49,6 +57,7 @@ IngestApp::IngestApp(IngestConfig config)
                             .subscriber_queue = config_.subscriber_queue}),
       metrics_(std::make_shared<IngestMetrics>(registry_, hub_)),
       pool_(config_.io_threads),
+      node_health_(hub_, pump_.First()),
       tick_timer_(pool_.First()) {
   server_ = std::make_unique<NodeServer>(
       pool_,
@@ -68,7 +77,9 @@ bool IngestApp::Start(std::string& error) {
   if (tokens_.unauthenticated()) {
     common::LogWarn("no node token configured: any node may connect (--allow-unauthenticated)");
   }
+  RegisterListedNodes();
   if (!server_->Listen(config_.node_listen, error)) return false;
+  if (!StartGrpc(error)) return false;
   if (config_.metrics_listen) {
     try {
       prometheus_registry_ = std::make_shared<prometheus::Registry>();
@@ -82,10 +93,12 @@ bool IngestApp::Start(std::string& error) {
     }
   }
   PrintListening("node", config_.node_listen.host, node_port());
+  PrintListening("grpc", config_.grpc_listen.host, grpc_port_);
   if (exposer_) PrintListening("metrics", config_.metrics_listen->host, metrics_port_);
   server_->Start();
   ScheduleTick();
   pool_.Start();
+  pump_.Start();
   started_ = true;
   common::LogInfo("ingest started", {{"epoch", std::to_string(registry_.epoch())},
                                      {"io_threads", std::to_string(config_.io_threads)}});
@@ -107,7 +120,74 @@ void IngestApp::ScheduleTick() {
   });
 }
 
-bool IngestApp::ReloadTokens(std::string& error) { return tokens_.Reload(error); }
+bool IngestApp::StartGrpc(std::string& error) {
+  std::string token;
+  if (!rpc::LoadApiToken(config_.api_token, config_.api_token_file, token, error)) return false;
+  api_token_ = rpc::ApiTokenGuard(token);
+  const auto credentials = rpc::MakeServerCredentials(
+      {.cert_file = config_.tls_cert, .key_file = config_.tls_key,
+       .client_ca_file = config_.tls_client_ca},
+      error);
+  if (!credentials) return false;
+
+  service_ = std::make_unique<IngestService>(
+      IngestServiceSettings{.max_batch = config_.max_batch,
+                            .max_subscribers = config_.max_subscribers},
+      api_token_, tokens_, registry_, hub_, *metrics_, pump_.First());
+  // Links health.proto's descriptor into the binary so reflection can describe the health service.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config_.grpc_listen.ToString(), credentials, &port);
+  builder.RegisterService(service_.get());
+  // Find subscribers whose host vanished without closing (their streams would hold queues), and
+  // let trackers keep idle channels alive with pings.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  grpc_server_ = builder.BuildAndStart();
+  if (!grpc_server_ || port == 0) {
+    error = "--grpc-listen: cannot listen on " + config_.grpc_listen.ToString();
+    grpc_server_.reset();
+    return false;
+  }
+  grpc_port_ = static_cast<uint16_t>(port);
+  auto* health = grpc_server_->GetHealthCheckService();
+  health->SetServingStatus(v1::Ingest::service_full_name(), true);
+  node_health_.Start(*health);
+  return true;
+}
+
+void IngestApp::RegisterListedNodes() {
+  for (const std::string& id : tokens_.ListedNodes()) {
+    if (registry_.Find(id) != nullptr) continue;
+    v1::NodeStatus status;
+    registry_.FillStatus(registry_.Get(id), status);
+    hub_.Publish(hub_.GetChannel(id), MakeStatusEvent(status));
+  }
+}
+
+// Waits for the Subscribe streams to end (they flush, then finish with UNAVAILABLE) until the
+// deadline, then shuts the server down at once, cancelling what is left (health watches too).
+// Server::Shutdown runs on its own thread: it must not run on one that drives gRPC or Asio.
+void IngestApp::StopGrpc(std::chrono::steady_clock::time_point deadline) {
+  if (!grpc_server_) return;
+  service_->Drain();
+  while (service_->streams() != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::thread([this] { grpc_server_->Shutdown(std::chrono::system_clock::now()); }).join();
+  node_health_.Stop();
+}
+
+bool IngestApp::ReloadTokens(std::string& error) {
+  if (!tokens_.Reload(error)) return false;
+  RegisterListedNodes();
+  return true;
+}
 
 void IngestApp::Stop() {
   std::lock_guard lock(stop_mu_);
@@ -115,7 +195,10 @@ void IngestApp::Stop() {
   stopped_ = true;
   if (started_) {
     common::LogInfo("ingest stopping");
-    server_->Stop(config_.shutdown_grace);
+    const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_grace;
+    if (grpc_server_) grpc_server_->GetHealthCheckService()->Shutdown();  // NOT_SERVING first
+    server_->Stop(config_.shutdown_grace);  // final node statuses reach subscribers
+    StopGrpc(deadline);
     std::promise<void> cancelled;
     asio::post(tick_timer_.get_executor(), [this, &cancelled] {
       tick_timer_.cancel();
@@ -124,6 +207,7 @@ void IngestApp::Stop() {
     cancelled.get_future().wait_for(config_.shutdown_grace);
   }
   pool_.Stop();
+  pump_.Stop();
   exposer_.reset();
   if (started_) common::LogInfo("ingest stopped");
 }

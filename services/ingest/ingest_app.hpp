@@ -11,13 +11,19 @@
 #include "config.hpp"
 #include "connection.hpp"
 #include "ingest_metrics.hpp"
+#include "ingest_service.hpp"
 #include "io_pool.hpp"
+#include "node_health.hpp"
 #include "node_server.hpp"
 #include "radarhub/auth/token_store.hpp"
 #include "radarhub/common/log.hpp"
 #include "radarhub/hub/hub.hpp"
 #include "radarhub/registry/node_registry.hpp"
+#include "radarhub/rpc/api_token.hpp"
 
+namespace grpc {
+class Server;
+}
 namespace prometheus {
 class Exposer;
 class Registry;
@@ -25,8 +31,8 @@ class Registry;
 
 namespace radarhub::ingest {
 
-// The ingest service, wired: token store, node registry, hub, node server, metrics endpoint and
-// the 1 Hz rate ticker. main() only parses flags, calls Start, and Stop on a signal; tests run
+// The ingest service, wired: token store, node registry, hub, node server, gRPC server (Ingest,
+// health, reflection), metrics endpoint and the 1 Hz rate ticker. main() only parses flags, calls Start, and Stop on a signal; tests run
 // the same object in-process. Start/Stop/ReloadTokens are thread-safe.
 class IngestApp final {
  public:
@@ -36,13 +42,15 @@ class IngestApp final {
   // Loads tokens, binds every listener, starts the threads and prints "listening <name>
   // <host>:<port>" per listener. On failure returns false with one line naming the setting.
   bool Start(std::string& error);
-  // Drains within --shutdown-grace: stop accepting, close node connections, stop threads.
+  // Drains within --shutdown-grace: health NOT_SERVING, stop accepting, close node connections,
+  // end Subscribe streams with UNAVAILABLE once they have sent what they hold, stop threads.
   // Idempotent; must not run on an I/O thread.
   void Stop();
   bool ReloadTokens(std::string& error);
 
   uint16_t node_port() const { return server_->port(); }
   uint16_t metrics_port() const { return metrics_port_; }
+  uint16_t grpc_port() const { return grpc_port_; }
   uint64_t epoch() const { return registry_.epoch(); }
   hub::Hub& hub() { return hub_; }
   registry::NodeRegistry& registry() { return registry_; }
@@ -51,6 +59,10 @@ class IngestApp final {
 
  private:
   void ScheduleTick();
+  bool StartGrpc(std::string& error);
+  void StopGrpc(std::chrono::steady_clock::time_point deadline);
+  // Nodes named in the tokens file are known from the start: listed, health NOT_SERVING.
+  void RegisterListedNodes();
 
   const IngestConfig config_;
   const ConnectionSettings connection_settings_;
@@ -61,6 +73,12 @@ class IngestApp final {
   common::RateLimiter log_limiter_;
   IoPool pool_;
   std::unique_ptr<NodeServer> server_;
+  rpc::ApiTokenGuard api_token_;
+  IoPool pump_{1};  // drives Subscribe streams and node health off the producers' threads
+  std::unique_ptr<IngestService> service_;
+  NodeHealthPublisher node_health_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  uint16_t grpc_port_ = 0;
   boost::asio::steady_timer tick_timer_;
   std::shared_ptr<prometheus::Registry> prometheus_registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;

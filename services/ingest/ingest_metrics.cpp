@@ -136,7 +136,7 @@ std::vector<MetricFamily> IngestMetrics::Collect() const {
 
   auto subscribers =
       Family("radarhub_ingest_subscribers", "Open Subscribe streams.", MetricType::Gauge);
-  AddGauge(subscribers, static_cast<double>(hub_.subscribers()));
+  AddGauge(subscribers, static_cast<double>(subscribers_.load(std::memory_order_relaxed)));
   out.push_back(std::move(subscribers));
 
   auto dropped = Family("radarhub_ingest_subscriber_frames_dropped_total",

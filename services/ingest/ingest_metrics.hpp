@@ -63,6 +63,8 @@ class IngestMetrics final : public prometheus::Collectable {
     extra_rejected_[static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
   }
   void PublishLatency(std::chrono::nanoseconds latency);
+  void SubscriberOpened() { subscribers_.fetch_add(1, std::memory_order_relaxed); }
+  void SubscriberClosed() { subscribers_.fetch_sub(1, std::memory_order_relaxed); }
 
   int64_t connections() const { return connections_.load(std::memory_order_relaxed); }
   uint64_t closed(CloseReason reason) const { return closed_[static_cast<size_t>(reason)].load(); }
@@ -83,6 +85,7 @@ class IngestMetrics final : public prometheus::Collectable {
   const registry::NodeRegistry& registry_;
   const hub::Hub& hub_;
   std::atomic<int64_t> connections_{0};
+  std::atomic<int64_t> subscribers_{0};  // Subscribe streams (not the hub's internal listeners)
   std::array<std::atomic<uint64_t>, static_cast<size_t>(CloseReason::kCount)> closed_{};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(protocol::Reject::kCount)> rejected_{};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(ExtraReject::kCount)> extra_rejected_{};

@@ -2,11 +2,10 @@
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
-#include <sys/stat.h>
-
-#include <fstream>
+#include <algorithm>
 #include <sstream>
 
+#include "radarhub/auth/secret.hpp"
 #include "radarhub/protocol/node_id.hpp"
 
 namespace radarhub::auth {
@@ -26,23 +25,9 @@ bool TokenStore::ReadTable(Table& table, std::string& error) const {
   if (settings_.tokens_file.empty()) return true;
 
   const std::string& path = settings_.tokens_file;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    error = "tokens-file: cannot read " + path;
-    return false;
-  }
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
-    error = "tokens-file: " + path + " has mode " + mode +
-            "; it must not be readable by group or others (chmod 600)";
-    return false;
-  }
-  std::ifstream in(path);
-  if (!in) {
-    error = "tokens-file: cannot read " + path;
-    return false;
-  }
+  std::string content;
+  if (!ReadPrivateFile("tokens-file", path, content, error)) return false;
+  std::istringstream in(content);
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {
@@ -119,6 +104,15 @@ AuthResult TokenStore::Check(std::string_view node_id, std::string_view token) c
 bool TokenStore::IsListed(std::string_view node_id) const {
   const auto t = table();
   return t && t->nodes.count(std::string(node_id)) != 0;
+}
+
+std::vector<std::string> TokenStore::ListedNodes() const {
+  std::vector<std::string> nodes;
+  if (const auto t = table()) {
+    for (const auto& [node, digest] : t->nodes) nodes.push_back(node);
+  }
+  std::sort(nodes.begin(), nodes.end());
+  return nodes;
 }
 
 }  // namespace radarhub::auth

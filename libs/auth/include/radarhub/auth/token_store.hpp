@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace radarhub::auth {
 
@@ -39,6 +40,8 @@ class TokenStore final {
 
   // The node is named in the tokens file.
   bool IsListed(std::string_view node_id) const;
+  // Every node named in the tokens file, sorted.
+  std::vector<std::string> ListedNodes() const;
   bool auto_provision() const { return settings_.auto_provision; }
   // No token configured and allow_unauthenticated given.
   bool unauthenticated() const;

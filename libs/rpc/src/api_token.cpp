@@ -1,0 +1,44 @@
+#include "radarhub/rpc/api_token.hpp"
+
+#include <strings.h>
+
+namespace radarhub::rpc {
+
+ApiTokenGuard::ApiTokenGuard(std::string_view token) {
+  if (!token.empty()) digest_.emplace(token);
+}
+
+bool ApiTokenGuard::Accepts(std::string_view authorization) const {
+  if (!digest_) return true;
+  constexpr std::string_view kScheme = "bearer ";  // the scheme is case-insensitive (RFC 6750)
+  if (authorization.size() < kScheme.size() ||
+      ::strncasecmp(authorization.data(), kScheme.data(), kScheme.size()) != 0) {
+    return false;
+  }
+  authorization.remove_prefix(kScheme.size());
+  return digest_->Matches(authorization);
+}
+
+grpc::Status ApiTokenGuard::Check(const grpc::ServerContextBase& context) const {
+  if (!digest_) return grpc::Status::OK;
+  const auto& metadata = context.client_metadata();
+  const auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return {grpc::StatusCode::UNAUTHENTICATED, "missing 'authorization: Bearer <token>' metadata"};
+  }
+  if (!Accepts(std::string_view(it->second.data(), it->second.size()))) {
+    return {grpc::StatusCode::UNAUTHENTICATED, "invalid API token"};
+  }
+  return grpc::Status::OK;
+}
+
+bool LoadApiToken(const std::string& token, const std::string& token_file, std::string& out,
+                  std::string& error) {
+  if (token_file.empty()) {
+    out = token;
+    return true;
+  }
+  return auth::ReadSecretLine("--api-token-file", token_file, out, error);
+}
+
+}  // namespace radarhub::rpc

@@ -1,0 +1,75 @@
+#include "radarhub/rpc/credentials.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "radarhub/auth/secret.hpp"
+
+namespace radarhub::rpc {
+
+namespace {
+
+bool ReadPem(const char* setting, const std::string& path, std::string& out, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  out = std::move(text).str();
+  if (!in || out.find("-----BEGIN") == std::string::npos) {
+    error = std::string(setting) + ": cannot read a PEM file at " + path;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(const ServerTlsSettings& tls,
+                                                               std::string& error) {
+  if (tls.cert_file.empty() && tls.key_file.empty()) {
+    if (!tls.client_ca_file.empty()) {
+      error = "--tls-client-ca: needs --tls-cert and --tls-key (mTLS is on top of TLS)";
+      return nullptr;
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (tls.cert_file.empty() || tls.key_file.empty()) {
+    error = tls.cert_file.empty() ? "--tls-key: needs --tls-cert" : "--tls-cert: needs --tls-key";
+    return nullptr;
+  }
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  if (!ReadPem("--tls-cert", tls.cert_file, pair.cert_chain, error)) return nullptr;
+  if (!auth::ReadPrivateFile("--tls-key", tls.key_file, pair.private_key, error)) return nullptr;
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!tls.client_ca_file.empty()) {
+    if (!ReadPem("--tls-client-ca", tls.client_ca_file, options.pem_root_certs, error)) {
+      return nullptr;
+    }
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+std::shared_ptr<grpc::ChannelCredentials> MakeChannelCredentials(const ClientTlsSettings& tls,
+                                                                 std::string& error) {
+  if (!tls.tls && tls.ca_file.empty() && tls.cert_file.empty() && tls.key_file.empty()) {
+    return grpc::InsecureChannelCredentials();
+  }
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    error = tls.cert_file.empty() ? "--tls-key: needs --tls-cert" : "--tls-cert: needs --tls-key";
+    return nullptr;
+  }
+  grpc::SslCredentialsOptions options;
+  if (!tls.ca_file.empty() && !ReadPem("--tls-ca", tls.ca_file, options.pem_root_certs, error)) {
+    return nullptr;
+  }
+  if (!tls.cert_file.empty()) {
+    if (!ReadPem("--tls-cert", tls.cert_file, options.pem_cert_chain, error)) return nullptr;
+    if (!auth::ReadPrivateFile("--tls-key", tls.key_file, options.pem_private_key, error)) {
+      return nullptr;
+    }
+  }
+  return grpc::SslCredentials(options);
+}
+
+}  // namespace radarhub::rpc

@@ -1,0 +1,147 @@
+#include "ingest_service.hpp"
+
+#include <grpcpp/support/proto_buffer_reader.h>
+
+#include <algorithm>
+
+#include "radarhub/protocol/node_id.hpp"
+
+namespace radarhub::ingest {
+
+namespace {
+
+// A stream that ends at once with an error (bad request, auth, limits, draining).
+class RejectedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  explicit RejectedStream(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+grpc::Status InvalidNodeId(const char* field, const std::string& id) {
+  return {grpc::StatusCode::INVALID_ARGUMENT,
+          std::string(field) + ": '" + id.substr(0, 64) +
+              "' is not a valid node id (1-64 of [A-Za-z0-9._-])"};
+}
+
+}  // namespace
+
+IngestService::IngestService(IngestServiceSettings settings, const rpc::ApiTokenGuard& api_token,
+                             const auth::TokenStore& tokens, registry::NodeRegistry& registry,
+                             hub::Hub& hub, IngestMetrics& metrics, boost::asio::io_context& pump)
+    : settings_(settings),
+      api_token_(api_token),
+      tokens_(tokens),
+      registry_(registry),
+      hub_(hub),
+      metrics_(metrics),
+      pump_(pump) {}
+
+grpc::ServerUnaryReactor* IngestService::ListNodes(grpc::CallbackServerContext* context,
+                                                   const v1::ListNodesRequest*,
+                                                   v1::ListNodesResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  if (auto status = api_token_.Check(*context); !status.ok()) {
+    reactor->Finish(status);
+    return reactor;
+  }
+  auto nodes = registry_.All();
+  std::sort(nodes.begin(), nodes.end(),
+            [](const registry::Node* a, const registry::Node* b) { return a->id() < b->id(); });
+  for (const registry::Node* node : nodes) registry_.FillStatus(*node, *response->add_nodes());
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* IngestService::GetNode(grpc::CallbackServerContext* context,
+                                                 const v1::GetNodeRequest* request,
+                                                 v1::NodeStatus* response) {
+  auto* reactor = context->DefaultReactor();
+  grpc::Status status = api_token_.Check(*context);
+  if (status.ok() && !protocol::IsValidNodeId(request->node_id())) {
+    status = InvalidNodeId("node_id", request->node_id());
+  }
+  if (status.ok()) {
+    if (const registry::Node* node = registry_.Find(request->node_id())) {
+      registry_.FillStatus(*node, *response);
+    } else {
+      status = {grpc::StatusCode::NOT_FOUND, "unknown node '" + request->node_id() + "'"};
+    }
+  }
+  reactor->Finish(status);
+  return reactor;
+}
+
+grpc::Status IngestService::Admit(const grpc::ByteBuffer& raw,
+                                  hub::SubscribeRequest& request) const {
+  v1::SubscribeRequest parsed;
+  grpc::ByteBuffer copy(raw);  // the reader consumes its buffer; copying shares the slices
+  grpc::ProtoBufferReader reader(&copy);
+  if (!parsed.ParseFromZeroCopyStream(&reader)) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "malformed SubscribeRequest"};
+  }
+  for (const std::string& id : parsed.node_ids()) {
+    if (!protocol::IsValidNodeId(id)) return InvalidNodeId("node_ids", id);
+    // A node nobody can ever connect as is a typo, not something to wait for.
+    if (!tokens_.auto_provision() && !tokens_.IsListed(id) && registry_.Find(id) == nullptr) {
+      return {grpc::StatusCode::NOT_FOUND,
+              "unknown node '" + id + "' (not in the tokens file and auto-provision is off)"};
+    }
+    request.node_ids.push_back(id);
+  }
+  for (const v1::Resume& r : parsed.resume()) {
+    if (!protocol::IsValidNodeId(r.node_id())) return InvalidNodeId("resume.node_id", r.node_id());
+    if (!request.node_ids.empty() && std::find(request.node_ids.begin(), request.node_ids.end(),
+                                               r.node_id()) == request.node_ids.end()) {
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "resume: node '" + r.node_id() + "' is not among node_ids"};
+    }
+    const bool repeated = std::any_of(request.resume.begin(), request.resume.end(),
+                                      [&](const hub::Resume& e) { return e.node_id == r.node_id(); });
+    if (repeated) {
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "resume: node '" + r.node_id() + "' appears more than once"};
+    }
+    request.resume.push_back({r.node_id(), r.epoch(), r.after_sequence()});
+  }
+  request.frames = parsed.frames();
+  return grpc::Status::OK;
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* IngestService::Subscribe(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw) {
+  if (auto status = api_token_.Check(*context); !status.ok()) return new RejectedStream(status);
+  hub::SubscribeRequest request;
+  if (auto status = Admit(*raw, request); !status.ok()) return new RejectedStream(status);
+
+  std::lock_guard lock(mu_);
+  if (draining_) {
+    return new RejectedStream({grpc::StatusCode::UNAVAILABLE, "ingest is shutting down"});
+  }
+  if (streams_.size() >= settings_.max_subscribers) {
+    return new RejectedStream({grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               "too many subscribers (--max-subscribers " +
+                                   std::to_string(settings_.max_subscribers) + ")"});
+  }
+  auto* stream = SubscribeReactor::Start(
+      {.max_batch = settings_.max_batch}, hub_, pump_, request, [this](SubscribeReactor* done) {
+        std::lock_guard done_lock(mu_);
+        streams_.erase(done);
+        metrics_.SubscriberClosed();
+      });
+  streams_.insert(stream);
+  metrics_.SubscriberOpened();
+  return stream;
+}
+
+void IngestService::Drain() {
+  std::lock_guard lock(mu_);
+  draining_ = true;
+  for (SubscribeReactor* stream : streams_) stream->Drain();
+}
+
+size_t IngestService::streams() const {
+  std::lock_guard lock(mu_);
+  return streams_.size();
+}
+
+}  // namespace radarhub::ingest

@@ -1,0 +1,41 @@
+#include "node_health.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "radarhub/v1/radarhub.pb.h"
+
+namespace radarhub::ingest {
+
+void NodeHealthPublisher::Start(grpc::HealthCheckServiceInterface& health) {
+  health_ = &health;
+  queue_ = hub_.Subscribe(hub::SubscribeRequest{.node_ids = {}, .frames = false},
+                          [this] { Schedule(); });
+  Schedule();
+}
+
+void NodeHealthPublisher::Stop() {
+  if (!queue_ || stopped_) return;
+  stopped_ = true;
+  hub_.Unsubscribe(queue_);  // no wakeup after this returns; queue_ stays for a queued Apply
+}
+
+void NodeHealthPublisher::Schedule() {
+  if (scheduled_.exchange(true)) return;
+  boost::asio::post(pump_, [this] { Apply(); });
+}
+
+void NodeHealthPublisher::Apply() {
+  scheduled_.store(false);
+  if (!queue_) return;
+  v1::NodeEvent event;
+  while (queue_->Pop(batch_, 256) != 0) {
+    for (const hub::Delivery& d : batch_) {
+      if (!d.event || d.event->kind != hub::Event::Kind::kStatus) continue;
+      if (!event.ParseFromString(d.event->payload)) continue;
+      health_->SetServingStatus("node/" + event.node_id(), event.status().connected());
+    }
+    batch_.clear();
+  }
+}
+
+}  // namespace radarhub::ingest

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <utility>
+
+#include <grpcpp/health_check_service_interface.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <vector>
+
+#include "radarhub/hub/hub.hpp"
+
+namespace radarhub::ingest {
+
+// Keeps grpc.health.v1's `node/<id>` entries in step with node connections (SERVING while
+// connected). It is a status-only subscriber to every node on the hub, so it sees connects and
+// disconnects in the order they happened, moments after they happen, and nodes that appear later.
+// Start/Stop from one thread; the updates run on the `pump` executor.
+class NodeHealthPublisher final {
+ public:
+  NodeHealthPublisher(hub::Hub& hub, boost::asio::io_context& pump) : hub_(hub), pump_(pump) {}
+  ~NodeHealthPublisher() { Stop(); }
+
+  void Start(grpc::HealthCheckServiceInterface& health);
+  // After Stop no update runs any more (the hub no longer wakes it); stop `pump` afterwards.
+  void Stop();
+
+ private:
+  void Schedule();
+  void Apply();
+
+  hub::Hub& hub_;
+  boost::asio::io_context& pump_;
+  grpc::HealthCheckServiceInterface* health_ = nullptr;
+  std::shared_ptr<hub::SubscriberQueue> queue_;  // set by Start, then constant
+  bool stopped_ = false;
+  std::atomic<bool> scheduled_{false};
+  std::vector<hub::Delivery> batch_;  // used on the pump thread only
+};
+
+}  // namespace radarhub::ingest
