@@ -67,6 +67,7 @@ class IngestMetrics final : public prometheus::Collectable {
   void SubscriberClosed() { subscribers_.fetch_sub(1, std::memory_order_relaxed); }
 
   int64_t connections() const { return connections_.load(std::memory_order_relaxed); }
+  int64_t subscribers() const { return subscribers_.load(std::memory_order_relaxed); }
   uint64_t closed(CloseReason reason) const { return closed_[static_cast<size_t>(reason)].load(); }
   uint64_t rejected(protocol::Reject reason) const {
     return rejected_[static_cast<size_t>(reason)].load();

@@ -43,6 +43,7 @@ class IngestFixture : public ::testing::Test {
  protected:
   IngestFixture() {
     config_.node_listen = {"127.0.0.1", 0};
+    config_.grpc_listen = {"127.0.0.1", 0};
     config_.metrics_listen.reset();
     config_.io_threads = 2;
     config_.token = kToken;
