@@ -1,13 +1,15 @@
-// radarhub: simulated nodes (`node`) and a live status view (`status`).
+// radarhub: simulated nodes (`node`), live views (`watch`, `status`) and `health` checks.
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 
+#include "health_check.hpp"
 #include "node_simulator.hpp"
 #include "radarhub/common/duration.hpp"
 #include "radarhub/common/log.hpp"
 #include "status_view.hpp"
+#include "watch.hpp"
 
 namespace {
 
@@ -64,7 +66,37 @@ int main(int argc, char** argv) {
   status->add_option("--interval", interval, "refresh period");
   status->add_option("--iterations", iterations, "stop after this many refreshes (0: never)");
 
+  radarhub::tools::WatchSettings watch_settings;
+  auto* watch = app.add_subcommand("watch", "print a Subscribe stream as JSON lines");
+  radarhub::tools::AddClientOptions(*watch, watch_settings.client);
+  watch->add_option("--nodes", watch_settings.nodes, "node ids (default: every node)")
+      ->delimiter(',');
+  watch->add_flag("--status-only", watch_settings.status_only, "status events only, no frames");
+  watch->add_option("--resume", watch_settings.resume,
+                    "NODE:EPOCH:SEQUENCE: continue after that frame (repeatable)");
+  watch->add_option("--count", watch_settings.max_events, "stop after this many events");
+
+  radarhub::tools::ClientSettings health_client;
+  std::string health_service, health_timeout = "3s";
+  auto* health = app.add_subcommand(
+      "health", "grpc.health.v1 Check: exit 0 only if SERVING (container health checks)");
+  radarhub::tools::AddClientOptions(*health, health_client);
+  health->add_option("--service", health_service, "\"\" (the process), a service or node/<id>");
+  health->add_option("--timeout", health_timeout, "give up after this long");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (watch->parsed()) return radarhub::tools::RunWatch(watch_settings);
+  if (health->parsed()) {
+    const auto timeout = radarhub::common::ParseDuration(health_timeout);
+    if (!timeout || timeout->count() <= 0) {
+      std::cerr << "radarhub health: invalid --timeout '" << health_timeout << "'\n";
+      return 2;
+    }
+    return radarhub::tools::RunHealthCheck(
+        health_client, health_service,
+        std::chrono::duration_cast<std::chrono::milliseconds>(*timeout));
+  }
 
   if (node->parsed()) {
     if (!SplitHostPort(ingest, sim.host, sim.port)) {

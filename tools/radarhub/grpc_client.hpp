@@ -1,0 +1,32 @@
+#pragma once
+
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+
+#include <memory>
+#include <string>
+
+#include "radarhub/rpc/credentials.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace radarhub::tools {
+
+// How `watch` and `health` reach a service: address, TLS and API token flags.
+struct ClientSettings {
+  std::string target = "127.0.0.1:50051";
+  rpc::ClientTlsSettings tls;
+  std::string api_token;  // secret: never printed
+  std::string api_token_file;
+};
+
+void AddClientOptions(CLI::App& command, ClientSettings& settings);
+
+// A channel per the settings, or null with a one-line reason.
+std::shared_ptr<grpc::Channel> OpenChannel(const ClientSettings& settings, std::string& error);
+// Adds `authorization: Bearer <token>` when a token is configured.
+bool Authorize(const ClientSettings& settings, grpc::ClientContext& context, std::string& error);
+
+}  // namespace radarhub::tools
