@@ -134,6 +134,7 @@ bool IngestApp::StartGrpc(std::string& error) {
       IngestServiceSettings{.max_batch = config_.max_batch,
                             .max_subscribers = config_.max_subscribers},
       api_token_, tokens_, registry_, hub_, *metrics_, pump_.First());
+  metrics_->SetQueuedEventsProbe([service = service_.get()] { return service->queued_events(); });
   // Links health.proto's descriptor into the binary so reflection can describe the health service.
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
@@ -205,6 +206,8 @@ void IngestApp::Stop() {
       cancelled.set_value();
     });
     cancelled.get_future().wait_for(config_.shutdown_grace);
+  } else {
+    StopGrpc(std::chrono::steady_clock::now());  // Start failed after the gRPC server came up
   }
   pool_.Stop();
   pump_.Stop();

@@ -55,6 +55,8 @@ class IngestApp final {
   hub::Hub& hub() { return hub_; }
   registry::NodeRegistry& registry() { return registry_; }
   IngestMetrics& metrics() { return *metrics_; }
+  // Null until Start has brought gRPC up.
+  IngestService* service() { return service_.get(); }
   size_t connections() const { return server_->connections(); }
 
  private:

@@ -139,6 +139,13 @@ std::vector<MetricFamily> IngestMetrics::Collect() const {
   AddGauge(subscribers, static_cast<double>(subscribers_.load(std::memory_order_relaxed)));
   out.push_back(std::move(subscribers));
 
+  auto queued = Family("radarhub_ingest_subscriber_queued_events",
+                       "Events waiting in Subscribe streams' queues (bounded by "
+                       "--subscriber-queue per stream).",
+                       MetricType::Gauge);
+  AddGauge(queued, queued_events_ ? static_cast<double>(queued_events_()) : 0.0);
+  out.push_back(std::move(queued));
+
   auto dropped = Family("radarhub_ingest_subscriber_frames_dropped_total",
                         "Frames dropped from slow subscribers' queues.", MetricType::Counter);
   AddCounter(dropped, static_cast<double>(hub_.subscriber_frames_dropped()));

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -63,6 +64,8 @@ class IngestMetrics final : public prometheus::Collectable {
     extra_rejected_[static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
   }
   void PublishLatency(std::chrono::nanoseconds latency);
+  // Reports the events waiting in every Subscribe stream's queue (set once, before serving).
+  void SetQueuedEventsProbe(std::function<uint64_t()> probe) { queued_events_ = std::move(probe); }
   void SubscriberOpened() { subscribers_.fetch_add(1, std::memory_order_relaxed); }
   void SubscriberClosed() { subscribers_.fetch_sub(1, std::memory_order_relaxed); }
 
@@ -86,7 +89,8 @@ class IngestMetrics final : public prometheus::Collectable {
   const registry::NodeRegistry& registry_;
   const hub::Hub& hub_;
   std::atomic<int64_t> connections_{0};
-  std::atomic<int64_t> subscribers_{0};  // Subscribe streams (not the hub's internal listeners)
+  std::atomic<int64_t> subscribers_{0};
+  std::function<uint64_t()> queued_events_;  // Subscribe streams (not the hub's internal listeners)
   std::array<std::atomic<uint64_t>, static_cast<size_t>(CloseReason::kCount)> closed_{};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(protocol::Reject::kCount)> rejected_{};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(ExtraReject::kCount)> extra_rejected_{};

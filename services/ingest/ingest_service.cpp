@@ -139,6 +139,13 @@ void IngestService::Drain() {
   for (SubscribeReactor* stream : streams_) stream->Drain();
 }
 
+uint64_t IngestService::queued_events() const {
+  std::lock_guard lock(mu_);
+  uint64_t total = 0;
+  for (const SubscribeReactor* stream : streams_) total += stream->queued();
+  return total;
+}
+
 size_t IngestService::streams() const {
   std::lock_guard lock(mu_);
   return streams_.size();

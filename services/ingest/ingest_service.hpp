@@ -51,6 +51,8 @@ class IngestService final : public IngestServiceBase {
   // UNAVAILABLE.
   void Drain();
   size_t streams() const;
+  // Events waiting in all streams' queues.
+  uint64_t queued_events() const;
 
  private:
   grpc::Status Admit(const grpc::ByteBuffer& raw, hub::SubscribeRequest& request) const;

@@ -82,6 +82,11 @@ void SubscribeReactor::Drain() {
   Schedule();
 }
 
+size_t SubscribeReactor::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_ ? queue_->size() : 0;
+}
+
 void SubscribeReactor::OnDone() {
   std::shared_ptr<hub::SubscriberQueue> queue;
   {

@@ -41,6 +41,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
 
   // Shutdown: send what is queued, then end the stream with UNAVAILABLE. Thread-safe.
   void Drain();
+  // Events waiting in this stream's queue. Thread-safe.
+  size_t queued() const;
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
@@ -61,7 +63,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   std::shared_ptr<SubscribeReactor> self_;  // released in OnDone
   std::atomic<bool> scheduled_{false};
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::shared_ptr<hub::SubscriberQueue> queue_;  // guarded by mu_
   bool writing_ = false;                         // guarded by mu_: a write is in flight
   bool draining_ = false;                        // guarded by mu_

@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
   node->add_option("--token", sim.token, "node token (prefer RADARHUB_TOKEN)")
       ->envname("RADARHUB_TOKEN");
   node->add_option("--node-prefix", sim.node_prefix, "node ids are PREFIX-0001, PREFIX-0002, ...");
+  node->add_option("--node-ids", sim.node_ids, "exactly these node ids (instead of --nodes)")
+      ->delimiter(',');
   node->add_option("--duration", duration, "stop after this long (0: run until Ctrl-C)");
   node->add_option("--frames", sim.frames_per_node,
                    "stop after this many frames per node (0: no limit)");
@@ -119,6 +121,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     sim.duration = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+    if (!sim.node_ids.empty()) sim.nodes = static_cast<int>(sim.node_ids.size());
     std::signal(SIGPIPE, SIG_IGN);
     radarhub::tools::NodeSimulator simulator(sim);
     g_simulator = &simulator;

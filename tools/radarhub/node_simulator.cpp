@@ -350,9 +350,14 @@ SimulatorReport NodeSimulator::Run() {
   const int threads = std::max(1, s.threads);
   for (int t = 0; t < threads; ++t)
     impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
-  for (int i = 0; i < s.nodes; ++i) {
+  const int nodes = s.node_ids.empty() ? s.nodes : static_cast<int>(s.node_ids.size());
+  for (int i = 0; i < nodes; ++i) {
     char id[96];
-    std::snprintf(id, sizeof id, "%s-%04d", s.node_prefix.c_str(), i + 1);
+    if (s.node_ids.empty()) {
+      std::snprintf(id, sizeof id, "%s-%04d", s.node_prefix.c_str(), i + 1);
+    } else {
+      std::snprintf(id, sizeof id, "%s", s.node_ids[static_cast<size_t>(i)].c_str());
+    }
     auto& io = *impl_->contexts[static_cast<size_t>(i % threads)];
     auto node =
         std::make_shared<SimNode>(io, shared, id, s.seed * 1000003 + static_cast<uint64_t>(i));

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace radarhub::tools {
 
@@ -11,6 +12,7 @@ struct SimulatorSettings {
   uint16_t port = 30050;
   int nodes = 3;
   std::string node_prefix = "sim";
+  std::vector<std::string> node_ids;  // if given: exactly these nodes (overrides nodes, prefix)
   double rate_hz = 10;    // frames per second per node; 0: heartbeats only
   bool max_rate = false;  // as fast as the socket takes them
   int detections = 10;

@@ -370,8 +370,9 @@ TEST_F(GrpcApiTest, StalledSubscriberIsBoundedAndDoesNotHurtOthers) {
   // The healthy subscriber reads as fast as it can; the test sends the next burst when it has
   // caught up, so its queue never overflows while the stalled one's does.
   constexpr int kFrames = 20000, kBurst = 100;
-  uint64_t received = 0;
+  uint64_t received = 0, most_queued = 0;
   for (int t = 1; t <= kFrames; t += kBurst) {
+    most_queued = std::max(most_queued, app_->service()->queued_events());
     std::string burst;
     for (int i = t; i < t + kBurst; ++i) burst += FrameLine("radar1", i, 10);
     ASSERT_TRUE(node->Send(burst));
@@ -385,6 +386,10 @@ TEST_F(GrpcApiTest, StalledSubscriberIsBoundedAndDoesNotHurtOthers) {
   }
   WaitAccepted("radar1", kFrames);
   EXPECT_GT(app_->hub().subscriber_frames_dropped(), 0u);
+  // Two queues of 256 (plus a status each): the stalled one stays full, never more.
+  most_queued = std::max(most_queued, app_->service()->queued_events());
+  EXPECT_GE(most_queued, 256u);
+  EXPECT_LE(most_queued, 2u * 256 + 2);
   EXPECT_GT(healthy.responses(), 0u);
 
   // When it reads again it gets a slow_consumer gap, in order, and ends on the newest frame.
