@@ -26,6 +26,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+int64_t WallNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
       .count();
@@ -103,8 +109,16 @@ int main(int argc, char** argv) {
   request.set_frames(true);
   auto reader = stub->Subscribe(&context, request);
 
-  std::vector<int64_t> latencies;
+  // Also, from the frame's received_at (ingest's wall clock when it read the line): the part of
+  // the latency spent before ingest read the line, and the part after.
+  std::vector<std::vector<std::atomic<int64_t>>> sent_wall_ns(static_cast<size_t>(nodes));
+  for (auto& v : sent_wall_ns) {
+    v = std::vector<std::atomic<int64_t>>(static_cast<size_t>(frames_per_node));
+  }
+  std::vector<int64_t> latencies, to_ingest, from_ingest;
   latencies.reserve(static_cast<size_t>(std::max<int64_t>(nodes, 1) * frames_per_node));
+  to_ingest.reserve(latencies.capacity());
+  from_ingest.reserve(latencies.capacity());
   std::atomic<int64_t> measure_from{INT64_MAX}, measure_to{INT64_MAX};
   std::atomic<uint64_t> frames_in_window{0}, gaps{0}, responses{0};
   std::atomic<bool> done{false};
@@ -112,6 +126,7 @@ int main(int argc, char** argv) {
     radarhub::v1::SubscribeResponse response;
     while (reader->Read(&response)) {
       const int64_t now = NowNs();
+      const int64_t wall_now = WallNs();
       responses.fetch_add(1, std::memory_order_relaxed);
       for (const auto& e : response.events()) {
         if (e.has_dropped()) gaps.fetch_add(1);
@@ -127,7 +142,13 @@ int main(int argc, char** argv) {
           continue;
         }
         const int64_t at = sent_ns[static_cast<size_t>(node)][seq - 1].load();
-        if (at >= measure_from.load(std::memory_order_relaxed)) latencies.push_back(now - at);
+        if (at >= measure_from.load(std::memory_order_relaxed)) {
+          latencies.push_back(now - at);
+          const auto& r = e.frame().received_at();
+          const int64_t read_wall = r.seconds() * 1000000000 + r.nanos();
+          to_ingest.push_back(read_wall - sent_wall_ns[static_cast<size_t>(node)][seq - 1].load());
+          from_ingest.push_back(wall_now - read_wall);
+        }
       }
     }
     done = true;
@@ -192,6 +213,7 @@ int main(int argc, char** argv) {
                                   NodeId(i).c_str(), static_cast<long long>(1768932172000 + k));
       std::string frame(line, static_cast<size_t>(n));
       frame += detections_json;
+      sent_wall_ns[static_cast<size_t>(i)][static_cast<size_t>(k)].store(WallNs());
       sent_ns[static_cast<size_t>(i)][static_cast<size_t>(k)].store(NowNs());
       WriteAll(fds[static_cast<size_t>(i)], frame.data(), frame.size());
     }
@@ -207,8 +229,12 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"nodes\":%d,\"rate_hz\":%.0f,\"detections\":%d,\"seconds\":%.0f,\"frames_measured\":%zu,"
       "\"expected\":%.0f,\"latency_us\":{\"p50\":%.1f,\"p99\":%.1f,\"p99.9\":%.1f,\"max\":%.1f},"
+      "\"write_to_ingest_read_us\":{\"p50\":%.1f,\"p99\":%.1f},"
+      "\"ingest_read_to_receive_us\":{\"p50\":%.1f,\"p99\":%.1f},"
       "\"gaps\":%llu,\"responses\":%llu,\"sends_late_over_1ms\":%lld}\n",
       nodes, rate, detections, seconds, n, nodes * rate * seconds, p50, p99, p999, max,
+      Percentile(to_ingest, 0.5), Percentile(to_ingest, 0.99), Percentile(from_ingest, 0.5),
+      Percentile(from_ingest, 0.99),
       static_cast<unsigned long long>(gaps.load()),
       static_cast<unsigned long long>(responses.load()), static_cast<long long>(late_sends));
   return 0;
