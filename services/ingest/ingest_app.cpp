@@ -112,9 +112,10 @@ void IngestApp::ScheduleTick() {
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     for (registry::Node* node : registry_.TickRates(registry::WallClock::now())) {
-      v1::NodeStatus status;
-      registry_.FillStatus(*node, status);
-      hub_.RefreshStatus(hub_.GetChannel(node->id()), MakeStatusEvent(status));
+      hub::Channel& channel = hub_.GetChannel(node->id());
+      registry_.WithStatus(*node, [&](const v1::NodeStatus& status) {
+        hub_.RefreshStatus(channel, MakeStatusEvent(status));
+      });
     }
     ScheduleTick();
   });
@@ -165,9 +166,10 @@ bool IngestApp::StartGrpc(std::string& error) {
 void IngestApp::RegisterListedNodes() {
   for (const std::string& id : tokens_.ListedNodes()) {
     if (registry_.Find(id) != nullptr) continue;
-    v1::NodeStatus status;
-    registry_.FillStatus(registry_.Get(id), status);
-    hub_.Publish(hub_.GetChannel(id), MakeStatusEvent(status));
+    hub::Channel& channel = hub_.GetChannel(id);
+    registry_.WithStatus(registry_.Get(id), [&](const v1::NodeStatus& status) {
+      hub_.Publish(channel, MakeStatusEvent(status));
+    });
   }
 }
 

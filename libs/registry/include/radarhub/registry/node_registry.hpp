@@ -107,6 +107,10 @@ class NodeRegistry final {
   std::vector<Node*> TickRates(WallClock::time_point now);
 
   void FillStatus(const Node& node, v1::NodeStatus& status) const;
+  // Calls use(status) under the node's lock, so a status stored for later (the hub's snapshot)
+  // can never overwrite a newer one published by Attach or Detach.
+  template <typename Use>
+  void WithStatus(const Node& node, Use&& use) const;
   NodeCounters Counters(const Node& node) const;
   bool Connected(const Node& node) const;
 
@@ -151,6 +155,14 @@ bool NodeRegistry::Detach(Node& node, uint64_t owner, WallClock::time_point now,
   FillStatusLocked(node, status);
   changed(status);
   return true;
+}
+
+template <typename Use>
+void NodeRegistry::WithStatus(const Node& node, Use&& use) const {
+  std::lock_guard lock(node.mu_);
+  v1::NodeStatus status;
+  FillStatusLocked(node, status);
+  use(status);
 }
 
 template <typename Publish>
