@@ -79,6 +79,7 @@ bool IngestApp::Start(std::string& error) {
   }
   RegisterListedNodes();
   if (!server_->Listen(config_.node_listen, error)) return false;
+  pump_.Start();  // before gRPC: a stream may arrive as soon as it serves
   if (!StartGrpc(error)) return false;
   if (config_.metrics_listen) {
     try {
@@ -98,7 +99,6 @@ bool IngestApp::Start(std::string& error) {
   server_->Start();
   ScheduleTick();
   pool_.Start();
-  pump_.Start();
   started_ = true;
   common::LogInfo("ingest started", {{"epoch", std::to_string(registry_.epoch())},
                                      {"io_threads", std::to_string(config_.io_threads)}});

@@ -10,6 +10,9 @@ namespace radarhub::ingest {
 
 namespace {
 
+// Each id a subscriber names gets a hub channel (it may be a node yet to appear).
+constexpr int kMaxNodeIdsPerRequest = 10000;
+
 // A stream that ends at once with an error (bad request, auth, limits, draining).
 class RejectedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
@@ -79,6 +82,11 @@ grpc::Status IngestService::Admit(const grpc::ByteBuffer& raw,
   if (!parsed.ParseFromZeroCopyStream(&reader)) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "malformed SubscribeRequest"};
   }
+  if (parsed.node_ids_size() > kMaxNodeIdsPerRequest) {
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            "node_ids: more than " + std::to_string(kMaxNodeIdsPerRequest) +
+                " ids; subscribe to every node with an empty list instead"};
+  }
   for (const std::string& id : parsed.node_ids()) {
     if (!protocol::IsValidNodeId(id)) return InvalidNodeId("node_ids", id);
     // A node nobody can ever connect as is a typo, not something to wait for.
@@ -123,7 +131,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* IngestService::Subscribe(
                                    std::to_string(settings_.max_subscribers) + ")"});
   }
   auto* stream = SubscribeReactor::Start(
-      {.max_batch = settings_.max_batch}, hub_, pump_, request, [this](SubscribeReactor* done) {
+      {.max_batch = settings_.max_batch}, *context, hub_, pump_, request,
+      [this](SubscribeReactor* done) {
         std::lock_guard done_lock(mu_);
         streams_.erase(done);
         metrics_.SubscriberClosed();

@@ -1,18 +1,22 @@
 #include "subscribe_reactor.hpp"
 
+#include <grpcpp/server_context.h>
+
 #include <boost/asio/post.hpp>
 
 namespace radarhub::ingest {
 
-SubscribeReactor::SubscribeReactor(Settings settings, hub::Hub& hub, boost::asio::io_context& pump,
+SubscribeReactor::SubscribeReactor(Settings settings, grpc::CallbackServerContext& context,
+                                   hub::Hub& hub, boost::asio::io_context& pump,
                                    std::function<void(SubscribeReactor*)> done)
-    : settings_(settings), hub_(hub), pump_(pump), done_(std::move(done)) {}
+    : settings_(settings), context_(context), hub_(hub), pump_(pump), done_(std::move(done)) {}
 
-SubscribeReactor* SubscribeReactor::Start(Settings settings, hub::Hub& hub,
-                                          boost::asio::io_context& pump,
+SubscribeReactor* SubscribeReactor::Start(Settings settings, grpc::CallbackServerContext& context,
+                                          hub::Hub& hub, boost::asio::io_context& pump,
                                           const hub::SubscribeRequest& request,
                                           std::function<void(SubscribeReactor*)> done) {
-  auto reactor = std::make_shared<SubscribeReactor>(settings, hub, pump, std::move(done));
+  auto reactor =
+      std::make_shared<SubscribeReactor>(settings, context, hub, pump, std::move(done));
   reactor->self_ = reactor;
   std::weak_ptr<SubscribeReactor> weak = reactor;
   auto queue = hub.Subscribe(request, [weak] {
@@ -34,14 +38,31 @@ void SubscribeReactor::Schedule() {
 void SubscribeReactor::Pump() {
   scheduled_.store(false);
   std::unique_lock lock(mu_);
-  if (writing_ || finished_ || !queue_) return;
+  if (finished_ || !queue_) return;
+  if (queue_->overflowed()) {
+    // The client stopped reading while status events kept coming: end the stream rather than
+    // hold them without bound. A write stuck in flow control is only undone by cancelling.
+    if (writing_) {
+      if (cancelled_) return;
+      cancelled_ = true;
+      lock.unlock();
+      context_.TryCancel();
+      return;
+    }
+    finished_ = true;
+    lock.unlock();
+    Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        "subscriber is not reading: its queue overflowed"));
+    return;
+  }
+  if (writing_) return;
   if (broken_) {
     finished_ = true;
     lock.unlock();
     Finish(grpc::Status::CANCELLED);
     return;
   }
-  queue_->Pop(batch_, settings_.max_batch);
+  queue_->Pop(batch_, settings_.max_batch, settings_.max_batch_bytes);
   if (batch_.empty()) {
     if (!draining_) return;
     finished_ = true;

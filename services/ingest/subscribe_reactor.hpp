@@ -32,10 +32,13 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
  public:
   struct Settings {
     size_t max_batch = 256;
+    // Bytes of events per response (one event always fits): well under the 4 MiB gRPC clients
+    // accept by default, however large the frames.
+    size_t max_batch_bytes = 1 << 20;
   };
   // Subscribes to the hub and starts streaming; `done` runs once from OnDone.
-  static SubscribeReactor* Start(Settings settings, hub::Hub& hub,
-                                 boost::asio::io_context& pump,
+  static SubscribeReactor* Start(Settings settings, grpc::CallbackServerContext& context,
+                                 hub::Hub& hub, boost::asio::io_context& pump,
                                  const hub::SubscribeRequest& request,
                                  std::function<void(SubscribeReactor*)> done);
 
@@ -49,14 +52,15 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   void OnDone() override;
 
   // Use Start; public only for std::make_shared.
-  SubscribeReactor(Settings settings, hub::Hub& hub, boost::asio::io_context& pump,
-                   std::function<void(SubscribeReactor*)> done);
+  SubscribeReactor(Settings settings, grpc::CallbackServerContext& context, hub::Hub& hub,
+                   boost::asio::io_context& pump, std::function<void(SubscribeReactor*)> done);
 
  private:
   void Schedule();
   void Pump();
 
   const Settings settings_;
+  grpc::CallbackServerContext& context_;
   hub::Hub& hub_;
   boost::asio::io_context& pump_;
   const std::function<void(SubscribeReactor*)> done_;
@@ -69,6 +73,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   bool draining_ = false;                        // guarded by mu_
   bool broken_ = false;                          // guarded by mu_: cancelled or a write failed
   bool finished_ = false;                        // guarded by mu_: Finish was called
+  bool cancelled_ = false;                       // guarded by mu_: we cancelled (overflow)
   std::vector<hub::Delivery> batch_;             // guarded by mu_
   SubscribeResponseEncoder encoder_;             // guarded by mu_
   grpc::ByteBuffer out_;  // the write in flight; touched only by whoever set writing_

@@ -89,6 +89,10 @@ std::optional<int> ChildProcess::Wait(std::chrono::milliseconds timeout) {
     const pid_t r = ::waitpid(pid_, &wstatus, WNOHANG);
     if (r == pid_) {
       status_ = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+      // Its output is complete once the readers hit end of file: Stdout()/Stderr() after Wait
+      // must not race them.
+      if (out_reader_.joinable()) out_reader_.join();
+      if (err_reader_.joinable()) err_reader_.join();
       return status_;
     }
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;

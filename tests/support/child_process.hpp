@@ -28,7 +28,8 @@ class ChildProcess final {
   uint16_t ListeningPort(const std::string& name,
                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
   void Signal(int sig);
-  // Exit code (or 128 + signal), or nullopt if still running after `timeout`.
+  // Exit code (or 128 + signal), or nullopt if still running after `timeout`. Once it returns
+  // a code, Stdout() and Stderr() hold everything the process wrote.
   std::optional<int> Wait(std::chrono::milliseconds timeout);
   std::string Stdout();
   std::string Stderr();

@@ -3,6 +3,7 @@
 #include <grpcpp/create_channel.h>
 
 #include <CLI/CLI.hpp>
+#include <iterator>
 
 #include "radarhub/rpc/api_token.hpp"
 
@@ -23,6 +24,16 @@ std::shared_ptr<grpc::Channel> OpenChannel(const ClientSettings& settings, std::
   const auto credentials = rpc::MakeChannelCredentials(settings.tls, error);
   if (!credentials) return nullptr;
   return grpc::CreateChannel(settings.target, credentials);
+}
+
+const char* StatusCodeName(grpc::StatusCode code) {
+  static constexpr const char* kNames[] = {
+      "OK",        "CANCELLED",         "UNKNOWN",        "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS",    "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",   "UNIMPLEMENTED",      "INTERNAL",
+      "UNAVAILABLE", "DATA_LOSS",       "UNAUTHENTICATED"};
+  const auto i = static_cast<size_t>(code);
+  return i < std::size(kNames) ? kNames[i] : "UNKNOWN";
 }
 
 bool Authorize(const ClientSettings& settings, grpc::ClientContext& context, std::string& error) {

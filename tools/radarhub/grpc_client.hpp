@@ -26,6 +26,8 @@ void AddClientOptions(CLI::App& command, ClientSettings& settings);
 
 // A channel per the settings, or null with a one-line reason.
 std::shared_ptr<grpc::Channel> OpenChannel(const ClientSettings& settings, std::string& error);
+// "UNAUTHENTICATED", "UNAVAILABLE", ...
+const char* StatusCodeName(grpc::StatusCode code);
 // Adds `authorization: Bearer <token>` when a token is configured.
 bool Authorize(const ClientSettings& settings, grpc::ClientContext& context, std::string& error);
 

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <signal.h>
 
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -53,19 +54,20 @@ int RunWatch(const WatchSettings& settings) {
     return 2;
   }
 
-  // Ctrl-C or SIGTERM cancels the call from a thread that waits for the signal: TryCancel is not
-  // async-signal-safe.
-  sigset_t stop_signals;
+  // Ctrl-C or SIGTERM cancels the call from a thread that waits for the signal (TryCancel is not
+  // async-signal-safe). The process exits when RunWatch returns, so the thread is never joined.
+  static sigset_t stop_signals;
+  static std::atomic<bool> stopped{false};
+  static grpc::ClientContext* to_cancel = &context;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  bool stopped = false;
-  std::thread([&] {
+  std::thread([] {
     int signal = 0;
     sigwait(&stop_signals, &signal);
     stopped = true;
-    context.TryCancel();
+    to_cancel->TryCancel();
   }).detach();
 
   auto reader = v1::Ingest::NewStub(channel)->Subscribe(&context, request);
@@ -91,7 +93,7 @@ int RunWatch(const WatchSettings& settings) {
   }
   const grpc::Status status = reader->Finish();
   if (stopped) return 0;
-  std::cerr << "radarhub watch: stream ended: " << status.error_code() << " "
+  std::cerr << "radarhub watch: stream ended: " << StatusCodeName(status.error_code()) << ": "
             << status.error_message() << "\n";
   return 1;
 }

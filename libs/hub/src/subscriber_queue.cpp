@@ -45,10 +45,20 @@ void SubscriberQueue::PushGap(const std::string* node_id, uint64_t from, uint64_
 }
 
 bool SubscriberQueue::Append(Entry entry, bool evict) {
+  if (overflowed_) return false;
   const bool is_frame = entry.event && entry.event->kind == Event::Kind::kFrame;
+  if (!is_frame && evict && keep_ >= 2 * capacity_) {
+    overflowed_ = true;  // wake the consumer so its owner ends the subscription
+    return true;
+  }
   if (evict && live_ >= capacity_) EvictOneFor(entry.node_id, is_frame);
   const bool was_empty = live_ == 0;
-  if (is_frame) ++nodes_[entry.node_id].queued_frames;
+  if (is_frame) {
+    ++nodes_[entry.node_id].queued_frames;
+    frame_positions_.push_back(head_position_ + entries_.size());
+  } else {
+    ++keep_;
+  }
   entries_.push_back(std::move(entry));
   ++live_;
   return was_empty;
@@ -56,10 +66,11 @@ bool SubscriberQueue::Append(Entry entry, bool evict) {
 
 // Drops the oldest frame that is not the newest of its node (the incoming frame counts as its
 // node's newest). When only statuses and lone frames are queued nothing is dropped, so the queue
-// may exceed its capacity by at most one frame per node plus status events.
+// may exceed its capacity by at most one frame per node plus status events. Costs O(1) plus one
+// step per lone frame ahead of the victim (at most one per node), whatever else is queued.
 void SubscriberQueue::EvictOneFor(const std::string* incoming_node, bool incoming_is_frame) {
-  for (Entry& e : entries_) {
-    if (!e.event || e.event->kind != Event::Kind::kFrame) continue;
+  for (auto it = frame_positions_.begin(); it != frame_positions_.end(); ++it) {
+    Entry& e = entries_[*it - head_position_];
     PerNode& node = nodes_[e.node_id];
     if (node.queued_frames <= 1 && !(incoming_is_frame && e.node_id == incoming_node)) continue;
     const uint64_t seq = e.event->sequence;
@@ -70,51 +81,78 @@ void SubscriberQueue::EvictOneFor(const std::string* incoming_node, bool incomin
     --live_;
     ++frames_dropped_;
     if (dropped_total_ != nullptr) dropped_total_->fetch_add(1, std::memory_order_relaxed);
+    frame_positions_.erase(it);
     break;
   }
-  while (!entries_.empty() && !entries_.front().event && !entries_.front().gap) {
-    entries_.pop_front();
-  }
+  while (!entries_.empty() && !entries_.front().event && !entries_.front().gap) PopFront();
   CompactIfSparse();
+}
+
+void SubscriberQueue::PopFront() {
+  entries_.pop_front();
+  ++head_position_;
 }
 
 void SubscriberQueue::CompactIfSparse() {
   if (entries_.size() <= 2 * live_ + 64) return;
   std::deque<Entry> kept;
+  frame_positions_.clear();
   for (Entry& e : entries_) {
-    if (e.event || e.gap) kept.push_back(std::move(e));
+    if (!e.event && !e.gap) continue;
+    if (e.event && e.event->kind == Event::Kind::kFrame) {
+      frame_positions_.push_back(head_position_ + kept.size());
+    }
+    kept.push_back(std::move(e));
   }
   entries_.swap(kept);
 }
 
-size_t SubscriberQueue::Pop(std::vector<Delivery>& out, size_t max) {
+size_t SubscriberQueue::Pop(std::vector<Delivery>& out, size_t max, size_t max_bytes) {
+  constexpr size_t kGapBytes = 32;  // about what a dropped event adds to a response
   std::lock_guard lock(mu_);
-  size_t n = 0;
+  size_t n = 0, bytes = 0;
   while (n < max && !entries_.empty()) {
-    Entry e = std::move(entries_.front());
-    entries_.pop_front();
+    Entry& e = entries_.front();
     if (e.gap) {
-      --live_;
+      if (n > 0 && bytes + kGapBytes > max_bytes) break;
       out.push_back(Delivery{e.node_id, nullptr, e.gap_from, e.gap_to, e.reason});
+      --live_;
+      --keep_;
+      PopFront();
       ++n;
+      bytes += kGapBytes;
       continue;
     }
-    if (!e.event) continue;  // evicted
-    --live_;
-    if (e.event->kind == Event::Kind::kFrame) {
-      if (const auto it = nodes_.find(e.node_id); it != nodes_.end()) {
-        PerNode& node = it->second;
-        if (node.gap_from != 0) {  // the gap goes out right before the node's next frame
-          out.push_back(
-              Delivery{e.node_id, nullptr, node.gap_from, node.gap_to, DropReason::kSlowConsumer});
-          ++n;
-          node.gap_from = node.gap_to = 0;
-        }
-        if (--node.queued_frames == 0) nodes_.erase(it);
-      }
+    if (!e.event) {  // evicted
+      PopFront();
+      continue;
     }
+    const size_t size = e.event->payload.size();
+    const bool is_frame = e.event->kind == Event::Kind::kFrame;
+    const auto node = is_frame ? nodes_.find(e.node_id) : nodes_.end();
+    const bool gap_first = node != nodes_.end() && node->second.gap_from != 0;
+    // A frame's pending gap goes out right before it, in the same batch when both fit.
+    const size_t extra = gap_first ? kGapBytes : 0;
+    if (n > 0 && (n + (gap_first ? 2 : 1) > max || bytes + size + extra > max_bytes)) break;
+    if (gap_first) {
+      PerNode& pn = node->second;
+      out.push_back(Delivery{e.node_id, nullptr, pn.gap_from, pn.gap_to, DropReason::kSlowConsumer});
+      pn.gap_from = pn.gap_to = 0;
+      ++n;
+      bytes += kGapBytes;
+      if (n >= max) break;  // max 1: the frame goes out alone next time
+    }
+    if (is_frame) {
+      frame_positions_.pop_front();  // frames leave in order: it is the oldest queued frame
+      if (node != nodes_.end() && --node->second.queued_frames == 0) nodes_.erase(node);
+    } else {
+      --keep_;
+    }
+    --live_;
     out.push_back(Delivery{e.node_id, std::move(e.event)});
+    PopFront();
     ++n;
+    bytes += size;
   }
   return n;
 }
@@ -131,6 +169,11 @@ size_t SubscriberQueue::WaitPop(std::vector<Delivery>& out, size_t max,
 size_t SubscriberQueue::size() const {
   std::lock_guard lock(mu_);
   return live_;
+}
+
+bool SubscriberQueue::overflowed() const {
+  std::lock_guard lock(mu_);
+  return overflowed_;
 }
 
 uint64_t SubscriberQueue::frames_dropped() const {

@@ -178,5 +178,53 @@ TEST_F(TokensFileTest, SighupReloadsTokensAndKeepsAuthenticatedConnections) {
   EXPECT_FALSE(with_new.WaitClosed(200ms));
 }
 
+// `radarhub health` as a container health check: exit 0 only when SERVING.
+TEST(IngestProcessTest, HealthCommandExitsZeroOnlyWhenServing) {
+  ChildProcess ingest(kIngest, LoopbackArgs({"--token", "t0k"}));
+  const std::string grpc = "127.0.0.1:" + std::to_string(ingest.ListeningPort("grpc"));
+  const uint16_t node_port = ingest.ListeningPort("node");
+  auto health = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"health", "--grpc", grpc, "--timeout", "2s"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ChildProcess cli(kCli, args);
+    const auto code = cli.Wait(10s);
+    return std::make_pair(code.value_or(-1), cli.Stdout());
+  };
+  auto [code, out] = health({});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("SERVING"), std::string::npos) << out;
+  EXPECT_EQ(health({"--service", "node/radar1"}).first, 1);  // unknown yet
+
+  TcpClient node(node_port);
+  ASSERT_TRUE(node.Send(Hello("radar1", "t0k")));
+  EXPECT_TRUE(WaitFor([&] { return health({"--service", "node/radar1"}).first == 0; }, 5s));
+  node.Close();
+  EXPECT_TRUE(WaitFor([&] { return health({"--service", "node/radar1"}).first == 1; }, 5s));
+
+  ChildProcess unreachable(kCli, {"health", "--grpc", "127.0.0.1:1", "--timeout", "500ms"});
+  EXPECT_EQ(unreachable.Wait(10s), 1);
+}
+
+// `radarhub watch` with and without the API token the ingest requires.
+TEST(IngestProcessTest, WatchSendsTheApiTokenAndReportsRefusal) {
+  ChildProcess ingest(kIngest, LoopbackArgs({"--token", "t0k"}),
+                      {{"RADARHUB_API_TOKEN", "api-t0k"}});
+  const std::string grpc = "127.0.0.1:" + std::to_string(ingest.ListeningPort("grpc"));
+  TcpClient node(ingest.ListeningPort("node"));
+  ASSERT_TRUE(node.Send(Hello("radar1", "t0k") + Frame("radar1", 1)));
+
+  ChildProcess refused(kCli, {"watch", "--grpc", grpc, "--count", "1"});
+  EXPECT_EQ(refused.Wait(10s), 1);
+  EXPECT_NE(refused.Stderr().find("UNAUTHENTICATED"), std::string::npos) << refused.Stderr();
+
+  ChildProcess watch(kCli, {"watch", "--grpc", grpc, "--nodes", "radar1", "--count", "2"},
+                     {{"RADARHUB_API_TOKEN", "api-t0k"}});
+  EXPECT_EQ(watch.Wait(10s), 0) << watch.Stderr();
+  const std::string out = watch.Stdout();
+  EXPECT_NE(out.find(R"("status":{"node_id":"radar1","connected":true)"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("sequence":"1")"), std::string::npos) << out;
+  EXPECT_EQ(ingest.Stderr().find("api-t0k"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace radarhub::testing

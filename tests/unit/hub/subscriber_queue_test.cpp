@@ -131,5 +131,62 @@ TEST(SubscriberQueueTest, ConcurrentProducersLoseNothingUnannounced) {
   for (int n = 0; n < kNodes; ++n) EXPECT_EQ(next[static_cast<size_t>(n)], kFrames + 1);
 }
 
+std::vector<std::string> PopDescribed(SubscriberQueue& q, size_t max, size_t max_bytes = SIZE_MAX) {
+  std::vector<Delivery> out;
+  q.Pop(out, max, max_bytes);
+  std::vector<std::string> s;
+  for (const auto& d : out) s.push_back(Describe(d));
+  return s;
+}
+
+TEST(SubscriberQueueTest, PopNeverExceedsMaxEvenWhenAGapPrecedesAFrame) {
+  SubscriberQueue q(2, true);
+  for (uint64_t s = 1; s <= 5; ++s) q.Push(&kA, Frame(s));  // 1-3 dropped
+  EXPECT_EQ(PopDescribed(q, 1), (std::vector<std::string>{"a:gap 1-3 slow_consumer"}));
+  EXPECT_EQ(PopDescribed(q, 1), (std::vector<std::string>{"a:f4"}));
+  EXPECT_EQ(PopDescribed(q, 1), (std::vector<std::string>{"a:f5"}));
+
+  for (uint64_t s = 6; s <= 9; ++s) q.Push(&kA, Frame(s));  // 6-7 dropped
+  // The gap and its frame go together or not at all.
+  EXPECT_EQ(PopDescribed(q, 2), (std::vector<std::string>{"a:gap 6-7 slow_consumer", "a:f8"}));
+  q.Push(&kA, Frame(10));
+  q.Push(&kA, Frame(11));  // 9 dropped
+  EXPECT_EQ(PopDescribed(q, 1), (std::vector<std::string>{"a:gap 9-9 slow_consumer"}));
+  EXPECT_EQ(PopDescribed(q, 2), (std::vector<std::string>{"a:f10", "a:f11"}));
+}
+
+TEST(SubscriberQueueTest, PopStopsAtTheByteBudgetButAlwaysTakesOne) {
+  SubscriberQueue q(10, true);
+  for (uint64_t s = 1; s <= 4; ++s) q.Push(&kA, Frame(s));  // payload "frame N": 7 bytes
+  EXPECT_EQ(PopDescribed(q, 10, 3), (std::vector<std::string>{"a:f1"}));
+  EXPECT_EQ(PopDescribed(q, 10, 14), (std::vector<std::string>{"a:f2", "a:f3"}));
+  EXPECT_EQ(PopDescribed(q, 10, 0), (std::vector<std::string>{"a:f4"}));
+}
+
+TEST(SubscriberQueueTest, StatusesFromAStalledConsumerOverflowInsteadOfGrowing) {
+  std::atomic<int> wakeups{0};
+  SubscriberQueue q(4, false, [&] { ++wakeups; });
+  for (int i = 0; i < 8; ++i) q.Push(&kA, Status(std::to_string(i)));
+  EXPECT_FALSE(q.overflowed());
+  q.Push(&kA, Status("one too many"));
+  EXPECT_TRUE(q.overflowed());
+  EXPECT_EQ(wakeups.load(), 2);  // the first push, then the overflow
+  for (int i = 0; i < 100; ++i) q.Push(&kA, Status("ignored"));
+  EXPECT_EQ(q.size(), 8u);
+}
+
+TEST(SubscriberQueueTest, EvictionSkipsPiledUpStatusesAndLoneFrames) {
+  SubscriberQueue q(4, true);
+  q.Push(&kB, Frame(1));  // b's lone (newest) frame stays
+  for (int i = 0; i < 6; ++i) q.Push(&kA, Status(std::to_string(i)));
+  for (uint64_t s = 1; s <= 5; ++s) q.Push(&kA, Frame(s));
+  EXPECT_EQ(q.frames_dropped(), 4u);
+  const auto got = Drain(q);
+  ASSERT_EQ(got.size(), 9u);
+  EXPECT_EQ(got.front(), "b:f1");
+  EXPECT_EQ(got[7], "a:gap 1-4 slow_consumer");
+  EXPECT_EQ(got[8], "a:f5");
+}
+
 }  // namespace
 }  // namespace radarhub::hub

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -34,12 +35,17 @@ class SubscriberQueue final {
   void PushSnapshot(const std::string* node_id, EventPtr event);
   void PushGap(const std::string* node_id, uint64_t from, uint64_t to, DropReason reason);
 
-  // Consumer side: moves up to `max` deliveries into `out`; returns how many.
-  size_t Pop(std::vector<Delivery>& out, size_t max);
+  // Consumer side: moves up to `max` deliveries into `out`, stopping before the payloads pass
+  // `max_bytes` (at least one delivery is always taken); returns how many.
+  size_t Pop(std::vector<Delivery>& out, size_t max, size_t max_bytes = SIZE_MAX);
   // As Pop, waiting up to `timeout` for the first one (tests, simple consumers).
   size_t WaitPop(std::vector<Delivery>& out, size_t max, std::chrono::milliseconds timeout);
 
   bool frames() const { return frames_; }
+  // More entries that may never be dropped (statuses, gaps) are queued than 2 x capacity: the
+  // consumer has stopped reading while nodes churn. From then on pushes are ignored; the owner
+  // should end the subscription.
+  bool overflowed() const;
   size_t size() const;
   uint64_t frames_dropped() const;
 
@@ -56,7 +62,8 @@ class SubscriberQueue final {
     uint64_t gap_from = 0, gap_to = 0;  // pending slow_consumer gap, announced before next frame
   };
 
-  bool Append(Entry entry, bool evict);  // true: the queue was empty
+  bool Append(Entry entry, bool evict);  // true: the consumer must be woken
+  void PopFront();
   void EvictOneFor(const std::string* incoming_node, bool incoming_is_frame);
   void CompactIfSparse();
   void Notify(bool was_empty);
@@ -69,6 +76,12 @@ class SubscriberQueue final {
   size_t live_ = 0;                                        // guarded by mu_: non-tombstones
   std::unordered_map<const std::string*, PerNode> nodes_;  // guarded by mu_
   uint64_t frames_dropped_ = 0;                            // guarded by mu_
+  // Eviction looks only at frames: positions (counted from the first entry ever queued) of the
+  // queued frames, oldest first, so statuses piling up never make a push slower.
+  std::deque<uint64_t> frame_positions_;  // guarded by mu_
+  uint64_t head_position_ = 0;            // guarded by mu_: position of entries_.front()
+  size_t keep_ = 0;                       // guarded by mu_: queued statuses and gaps
+  bool overflowed_ = false;               // guarded by mu_
   const std::function<void()> wakeup_;
   std::atomic<uint64_t>* const dropped_total_;
 };
