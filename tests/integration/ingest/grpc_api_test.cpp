@@ -415,6 +415,47 @@ TEST_F(GrpcApiTest, StalledSubscriberIsBoundedAndDoesNotHurtOthers) {
   stalled_context.TryCancel();
 }
 
+// Status events are never dropped, so a subscriber that stops reading while nodes churn would hold
+// them without bound: its stream is ended instead, and nobody else notices.
+TEST_F(GrpcApiTest, StalledSubscriberIsEndedWhenStatusEventsOverflowItsQueue) {
+  config_.subscriber_queue = 16;
+  StartIngest();
+  // A client with a small flow-control window, so the ingest soon has to queue.
+  grpc::ChannelArguments small_window;
+  small_window.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  small_window.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 1024);
+  auto stalled_stub = v1::Ingest::NewStub(grpc::CreateCustomChannel(
+      "127.0.0.1:" + std::to_string(app_->grpc_port()), grpc::InsecureChannelCredentials(),
+      small_window));
+  grpc::ClientContext stalled_context;
+  auto stalled = stalled_stub->Subscribe(&stalled_context, Request({}, /*frames=*/false));
+  ASSERT_TRUE(WaitFor([&] { return app_->metrics().subscribers() == 1; }));
+
+  // Each cycle is two status events; HTTP/2 buffers some before the queue starts to fill.
+  for (int i = 0; i < 1000 && app_->metrics().subscribers() != 0; ++i) {
+    auto node = Connect();
+    ASSERT_TRUE(node->Send(Hello("churn")));
+    ASSERT_TRUE(WaitFor([&] {
+      return app_->registry().Find("churn") && app_->registry().Connected(*app_->registry().Find("churn"));
+    }));
+    node->Close();
+    ASSERT_TRUE(WaitFor([&] { return !app_->registry().Connected(*app_->registry().Find("churn")); }));
+  }
+  ASSERT_TRUE(WaitFor([&] { return app_->metrics().subscribers() == 0; }))
+      << "the stalled stream is still open; queued " << app_->service()->queued_events();
+  EXPECT_EQ(app_->service()->queued_events(), 0u);
+  v1::SubscribeResponse ignored;
+  while (stalled->Read(&ignored)) {
+  }
+  const auto code = stalled->Finish().error_code();
+  EXPECT_TRUE(code == grpc::StatusCode::RESOURCE_EXHAUSTED || code == grpc::StatusCode::CANCELLED)
+      << code;
+
+  Subscription healthy(*stub_, Request({"churn"}, false));
+  auto status = healthy.Next();
+  ASSERT_TRUE(status && status->has_status());
+}
+
 TEST_F(GrpcApiTest, NodeHealthFollowsTheConnectionWithin100ms) {
   StartIngest();
   grpc::Status status;
