@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
   const int64_t frames_per_node = static_cast<int64_t>(rate * total_seconds);
   // sent_ns[node][sequence - 1]: when the node's frame with that sequence was written.
   std::vector<std::vector<std::atomic<int64_t>>> sent_ns(static_cast<size_t>(nodes));
-  for (auto& v : sent_ns) v = std::vector<std::atomic<int64_t>>(static_cast<size_t>(frames_per_node));
+  for (auto& v : sent_ns)
+    v = std::vector<std::atomic<int64_t>>(static_cast<size_t>(frames_per_node));
 
   auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port),
                                      grpc::InsecureChannelCredentials());
@@ -162,20 +163,22 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     context.TryCancel();
     receiver.join();
-    std::printf("{\"mode\":\"subscriber_only\",\"seconds\":%.1f,\"frames\":%llu,"
-                "\"frames_per_second\":%.0f,\"responses\":%llu,\"gaps\":%llu}\n",
-                seconds, static_cast<unsigned long long>(frames_in_window.load()),
-                static_cast<double>(frames_in_window.load()) / seconds,
-                static_cast<unsigned long long>(responses.load()),
-                static_cast<unsigned long long>(gaps.load()));
+    std::printf(
+        "{\"mode\":\"subscriber_only\",\"seconds\":%.1f,\"frames\":%llu,"
+        "\"frames_per_second\":%.0f,\"responses\":%llu,\"gaps\":%llu}\n",
+        seconds, static_cast<unsigned long long>(frames_in_window.load()),
+        static_cast<double>(frames_in_window.load()) / seconds,
+        static_cast<unsigned long long>(responses.load()),
+        static_cast<unsigned long long>(gaps.load()));
     return 0;
   }
 
   std::vector<int> fds;
   for (int i = 0; i < nodes; ++i) {
     fds.push_back(ConnectTcp(node_port));
-    const std::string hello =
-        R"({"node_id":")" + NodeId(i) + R"(","token":")" + token + R"(","type":"heartbeat"})" "\n";
+    const std::string hello = R"({"node_id":")" + NodeId(i) + R"(","token":")" + token +
+                              R"(","type":"heartbeat"})"
+                              "\n";
     WriteAll(fds.back(), hello.data(), hello.size());
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // hellos settle before pacing
@@ -190,7 +193,8 @@ int main(int argc, char** argv) {
       dop += sep + std::to_string(-40.0 + j * 7.5);
       snr += sep + std::to_string(8 + j % 5);
     }
-    detections_json = R"(,"delay":[)" + d + R"(],"doppler":[)" + dop + R"(],"snr":[)" + snr + "]}\n";
+    detections_json =
+        R"(,"delay":[)" + d + R"(],"doppler":[)" + dop + R"(],"snr":[)" + snr + "]}\n";
   }
   const int64_t start = NowNs();
   const double period_ns = 1e9 / rate;
@@ -200,9 +204,9 @@ int main(int argc, char** argv) {
   int64_t late_sends = 0;
   for (int64_t k = 0; k < frames_per_node; ++k) {
     for (int i = 0; i < nodes; ++i) {
-      const int64_t due = start + static_cast<int64_t>((static_cast<double>(k) +
-                                                        static_cast<double>(i) / nodes) *
-                                                       period_ns);
+      const int64_t due =
+          start + static_cast<int64_t>((static_cast<double>(k) + static_cast<double>(i) / nodes) *
+                                       period_ns);
       int64_t now = NowNs();
       if (due > now) {
         std::this_thread::sleep_for(std::chrono::nanoseconds(due - now));
@@ -234,8 +238,7 @@ int main(int argc, char** argv) {
       "\"gaps\":%llu,\"responses\":%llu,\"sends_late_over_1ms\":%lld}\n",
       nodes, rate, detections, seconds, n, nodes * rate * seconds, p50, p99, p999, max,
       Percentile(to_ingest, 0.5), Percentile(to_ingest, 0.99), Percentile(from_ingest, 0.5),
-      Percentile(from_ingest, 0.99),
-      static_cast<unsigned long long>(gaps.load()),
+      Percentile(from_ingest, 0.99), static_cast<unsigned long long>(gaps.load()),
       static_cast<unsigned long long>(responses.load()), static_cast<long long>(late_sends));
   return 0;
 }

@@ -125,10 +125,10 @@ bool IngestApp::StartGrpc(std::string& error) {
   std::string token;
   if (!rpc::LoadApiToken(config_.api_token, config_.api_token_file, token, error)) return false;
   api_token_ = rpc::ApiTokenGuard(token);
-  const auto credentials = rpc::MakeServerCredentials(
-      {.cert_file = config_.tls_cert, .key_file = config_.tls_key,
-       .client_ca_file = config_.tls_client_ca},
-      error);
+  const auto credentials = rpc::MakeServerCredentials({.cert_file = config_.tls_cert,
+                                                       .key_file = config_.tls_key,
+                                                       .client_ca_file = config_.tls_client_ca},
+                                                      error);
   if (!credentials) return false;
 
   service_ = std::make_unique<IngestService>(

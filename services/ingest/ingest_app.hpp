@@ -32,8 +32,9 @@ class Registry;
 namespace radarhub::ingest {
 
 // The ingest service, wired: token store, node registry, hub, node server, gRPC server (Ingest,
-// health, reflection), metrics endpoint and the 1 Hz rate ticker. main() only parses flags, calls Start, and Stop on a signal; tests run
-// the same object in-process. Start/Stop/ReloadTokens are thread-safe.
+// health, reflection), metrics endpoint and the 1 Hz rate ticker. main() only parses flags, calls
+// Start, and Stop on a signal; tests run the same object in-process. Start/Stop/ReloadTokens are
+// thread-safe.
 class IngestApp final {
  public:
   explicit IngestApp(IngestConfig config);

@@ -103,8 +103,9 @@ grpc::Status IngestService::Admit(const grpc::ByteBuffer& raw,
       return {grpc::StatusCode::INVALID_ARGUMENT,
               "resume: node '" + r.node_id() + "' is not among node_ids"};
     }
-    const bool repeated = std::any_of(request.resume.begin(), request.resume.end(),
-                                      [&](const hub::Resume& e) { return e.node_id == r.node_id(); });
+    const bool repeated =
+        std::any_of(request.resume.begin(), request.resume.end(),
+                    [&](const hub::Resume& e) { return e.node_id == r.node_id(); });
     if (repeated) {
       return {grpc::StatusCode::INVALID_ARGUMENT,
               "resume: node '" + r.node_id() + "' appears more than once"};
@@ -130,13 +131,12 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* IngestService::Subscribe(
                                "too many subscribers (--max-subscribers " +
                                    std::to_string(settings_.max_subscribers) + ")"});
   }
-  auto* stream = SubscribeReactor::Start(
-      {.max_batch = settings_.max_batch}, *context, hub_, pump_, request,
-      [this](SubscribeReactor* done) {
-        std::lock_guard done_lock(mu_);
-        streams_.erase(done);
-        metrics_.SubscriberClosed();
-      });
+  auto* stream = SubscribeReactor::Start({.max_batch = settings_.max_batch}, *context, hub_, pump_,
+                                         request, [this](SubscribeReactor* done) {
+                                           std::lock_guard done_lock(mu_);
+                                           streams_.erase(done);
+                                           metrics_.SubscriberClosed();
+                                         });
   streams_.insert(stream);
   metrics_.SubscriberOpened();
   return stream;

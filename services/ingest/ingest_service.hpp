@@ -26,9 +26,9 @@ struct IngestServiceSettings {
 
 // The callback-API base: ListNodes and GetNode typed, Subscribe raw so each event's bytes,
 // serialized once at publish, go out without being parsed and re-serialized per subscriber.
-using IngestServiceBase = v1::Ingest::WithCallbackMethod_ListNodes<
-    v1::Ingest::WithCallbackMethod_GetNode<v1::Ingest::WithRawCallbackMethod_Subscribe<
-        v1::Ingest::Service>>>;
+using IngestServiceBase =
+    v1::Ingest::WithCallbackMethod_ListNodes<v1::Ingest::WithCallbackMethod_GetNode<
+        v1::Ingest::WithRawCallbackMethod_Subscribe<v1::Ingest::Service>>>;
 
 // radarhub.v1.Ingest (api.md) on the registry and the hub. No thread per stream: streams are
 // SubscribeReactors. Thread-safe: gRPC calls the methods from its threads; Drain from any.
@@ -66,7 +66,7 @@ class IngestService final : public IngestServiceBase {
   boost::asio::io_context& pump_;
 
   mutable std::mutex mu_;
-  bool draining_ = false;                        // guarded by mu_
+  bool draining_ = false;                          // guarded by mu_
   std::unordered_set<SubscribeReactor*> streams_;  // guarded by mu_: removed in their OnDone
 };
 

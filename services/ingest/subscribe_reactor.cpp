@@ -15,8 +15,7 @@ SubscribeReactor* SubscribeReactor::Start(Settings settings, grpc::CallbackServe
                                           hub::Hub& hub, boost::asio::io_context& pump,
                                           const hub::SubscribeRequest& request,
                                           std::function<void(SubscribeReactor*)> done) {
-  auto reactor =
-      std::make_shared<SubscribeReactor>(settings, context, hub, pump, std::move(done));
+  auto reactor = std::make_shared<SubscribeReactor>(settings, context, hub, pump, std::move(done));
   reactor->self_ = reactor;
   std::weak_ptr<SubscribeReactor> weak = reactor;
   auto queue = hub.Subscribe(request, [weak] {

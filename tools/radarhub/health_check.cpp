@@ -24,8 +24,8 @@ int RunHealthCheck(const ClientSettings& client, const std::string& service,
       grpc::health::v1::Health::NewStub(channel)->Check(&context, request, &response);
   const std::string name = service.empty() ? "\"\"" : service;
   if (!status.ok()) {
-    std::cout << name << ": " << (status.error_code() == grpc::StatusCode::NOT_FOUND ? "UNKNOWN"
-                                                                                     : "UNREACHABLE")
+    std::cout << name << ": "
+              << (status.error_code() == grpc::StatusCode::NOT_FOUND ? "UNKNOWN" : "UNREACHABLE")
               << " (" << status.error_message() << ")\n";
     return 1;
   }

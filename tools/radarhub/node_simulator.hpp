@@ -13,8 +13,8 @@ struct SimulatorSettings {
   int nodes = 3;
   std::string node_prefix = "sim";
   std::vector<std::string> node_ids;  // if given: exactly these nodes (overrides nodes, prefix)
-  double rate_hz = 10;    // frames per second per node; 0: heartbeats only
-  bool max_rate = false;  // as fast as the socket takes them
+  double rate_hz = 10;                // frames per second per node; 0: heartbeats only
+  bool max_rate = false;              // as fast as the socket takes them
   int detections = 10;
   double adsb_fraction = 0.2;
   std::string token;

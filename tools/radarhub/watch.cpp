@@ -23,8 +23,8 @@ bool ParseResume(const std::string& text, v1::Resume& out) {
   const char* end = text.data() + text.size();
   const auto e = std::from_chars(text.data() + first + 1, text.data() + second, epoch);
   const auto s = std::from_chars(text.data() + second + 1, end, sequence);
-  if (e.ec != std::errc() || e.ptr != text.data() + second || s.ec != std::errc() ||
-      s.ptr != end || first == 0) {
+  if (e.ec != std::errc() || e.ptr != text.data() + second || s.ec != std::errc() || s.ptr != end ||
+      first == 0) {
     return false;
   }
   out.set_node_id(text.substr(0, first));

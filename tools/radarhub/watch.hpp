@@ -10,7 +10,7 @@ namespace radarhub::tools {
 
 struct WatchSettings {
   ClientSettings client;
-  std::vector<std::string> nodes;   // empty: every node
+  std::vector<std::string> nodes;  // empty: every node
   bool status_only = false;
   std::vector<std::string> resume;  // NODE:EPOCH:SEQUENCE
   uint64_t max_events = 0;          // stop after this many events (0: no limit)

@@ -136,7 +136,8 @@ size_t SubscriberQueue::Pop(std::vector<Delivery>& out, size_t max, size_t max_b
     if (n > 0 && (n + (gap_first ? 2 : 1) > max || bytes + size + extra > max_bytes)) break;
     if (gap_first) {
       PerNode& pn = node->second;
-      out.push_back(Delivery{e.node_id, nullptr, pn.gap_from, pn.gap_to, DropReason::kSlowConsumer});
+      out.push_back(
+          Delivery{e.node_id, nullptr, pn.gap_from, pn.gap_to, DropReason::kSlowConsumer});
       pn.gap_from = pn.gap_to = 0;
       ++n;
       bytes += kGapBytes;

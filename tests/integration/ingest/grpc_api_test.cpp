@@ -313,7 +313,8 @@ TEST_F(GrpcApiTest, BadRequestsGetInvalidArgument) {
 
 TEST_F(GrpcApiTest, UnknownNodeIsNotFoundWithoutAutoProvision) {
   config_.auto_provision = false;
-  const auto dir = std::filesystem::temp_directory_path() / ("rh-tokens-" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("rh-tokens-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const auto tokens = dir / "tokens";
   std::ofstream(tokens) << "listed " << kToken << "\n";
@@ -378,8 +379,8 @@ TEST_F(GrpcApiTest, StalledSubscriberIsBoundedAndDoesNotHurtOthers) {
     ASSERT_TRUE(node->Send(burst));
     while (received < static_cast<uint64_t>(t + kBurst - 1)) {
       auto e = healthy.NextFrameOrGap();
-      ASSERT_TRUE(e && e->has_frame()) << "healthy subscriber after " << received << ": "
-                                       << (e ? e->DebugString() : "nothing");
+      ASSERT_TRUE(e && e->has_frame())
+          << "healthy subscriber after " << received << ": " << (e ? e->DebugString() : "nothing");
       ASSERT_EQ(e->frame().sequence(), received + 1);
       received = e->frame().sequence();
     }
@@ -424,9 +425,9 @@ TEST_F(GrpcApiTest, StalledSubscriberIsEndedWhenStatusEventsOverflowItsQueue) {
   grpc::ChannelArguments small_window;
   small_window.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   small_window.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 1024);
-  auto stalled_stub = v1::Ingest::NewStub(grpc::CreateCustomChannel(
-      "127.0.0.1:" + std::to_string(app_->grpc_port()), grpc::InsecureChannelCredentials(),
-      small_window));
+  auto stalled_stub = v1::Ingest::NewStub(
+      grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(app_->grpc_port()),
+                                grpc::InsecureChannelCredentials(), small_window));
   grpc::ClientContext stalled_context;
   auto stalled = stalled_stub->Subscribe(&stalled_context, Request({}, /*frames=*/false));
   ASSERT_TRUE(WaitFor([&] { return app_->metrics().subscribers() == 1; }));
@@ -436,10 +437,12 @@ TEST_F(GrpcApiTest, StalledSubscriberIsEndedWhenStatusEventsOverflowItsQueue) {
     auto node = Connect();
     ASSERT_TRUE(node->Send(Hello("churn")));
     ASSERT_TRUE(WaitFor([&] {
-      return app_->registry().Find("churn") && app_->registry().Connected(*app_->registry().Find("churn"));
+      return app_->registry().Find("churn") &&
+             app_->registry().Connected(*app_->registry().Find("churn"));
     }));
     node->Close();
-    ASSERT_TRUE(WaitFor([&] { return !app_->registry().Connected(*app_->registry().Find("churn")); }));
+    ASSERT_TRUE(
+        WaitFor([&] { return !app_->registry().Connected(*app_->registry().Find("churn")); }));
   }
   ASSERT_TRUE(WaitFor([&] { return app_->metrics().subscribers() == 0; }))
       << "the stalled stream is still open; queued " << app_->service()->queued_events();
@@ -527,7 +530,8 @@ TEST_F(GrpcApiTest, ApiTokenGuardsOurRpcsButNotHealth) {
 // a client certificate from the same CA, and one from a CA the server does not trust.
 class TestPki {
  public:
-  TestPki() : dir_(std::filesystem::temp_directory_path() / ("rh-pki-" + std::to_string(getpid()))) {
+  TestPki()
+      : dir_(std::filesystem::temp_directory_path() / ("rh-pki-" + std::to_string(getpid()))) {
     std::filesystem::create_directories(dir_);
     const std::string d = dir_.string();
     const std::string key = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
@@ -573,8 +577,8 @@ class GrpcTlsTest : public IngestFixture {
  protected:
   // ListNodes over a TLS channel that trusts `ca`, presenting `client` ("" for none).
   grpc::StatusCode ListOver(const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
-    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(app_->grpc_port()),
-                                       credentials);
+    auto channel =
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(app_->grpc_port()), credentials);
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + 5s);
     v1::ListNodesResponse response;
