@@ -1,0 +1,91 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "radarhub/receiver/detection_source.hpp"
+
+namespace radarhub::receiver {
+
+struct ReceiverSettings {
+  size_t queue_size = 2000;  // --queue-size: frames waiting for the node's tracker
+  std::chrono::seconds warn_every{10};
+};
+
+struct ReceiverCounters {
+  uint64_t received = 0;      // accepted into the queue
+  uint64_t dropped = 0;       // oldest frames dropped because the queue was full
+  uint64_t deduplicated = 0;  // already seen: same (epoch, sequence) or the same timestamp
+  uint64_t missed = 0;        // announced by ingest as dropped (slow consumer, resume range)
+};
+
+// api.md NodeHealth: reason is "ok", "node_disconnected", "ingest_unreachable", or "no_data"
+// until any endpoint has said anything about the node.
+struct HealthState {
+  bool healthy = false;
+  const char* reason = "no_data";
+  std::chrono::system_clock::time_point since{};
+  std::string source;  // an ingest endpoint serving the node while healthy
+};
+
+// One node's frames on the tracker side: fed by the gRPC stream readers of every ingest
+// endpoint, drained by the node's processing loop. The queue is bounded and drops its *oldest*
+// frame when full (fresh data beats backlog), with a counter and a rate-limited warning, so a
+// slow consumer never blocks a stream reader. Frames are de-duplicated across endpoints and
+// reconnects by (epoch, sequence) and by timestamp. Health follows the per-endpoint states.
+// Thread-safe: any number of producers, one consumer.
+class NodeReceiver final : public DetectionSource {
+ public:
+  using WallClock = std::chrono::system_clock;
+
+  NodeReceiver(std::string node_id, ReceiverSettings settings);
+
+  // Producer side. Returns false when the frame was a duplicate (not queued).
+  bool Offer(v1::DetectionFrame frame);
+  // Ingest announced frames this receiver will never get (a FramesDropped event).
+  void Missed(uint64_t from_sequence, uint64_t to_sequence);
+  // What `source` (an ingest endpoint) says now: is its stream live, is the node connected to it.
+  void SetSourceState(const std::string& source, bool stream_live, bool node_connected,
+                      WallClock::time_point now);
+
+  std::optional<v1::DetectionFrame> Receive(std::chrono::milliseconds timeout) override;
+  bool Healthy() const override;
+  void Close() override;
+
+  const std::string& node_id() const { return node_id_; }
+  HealthState health() const;
+  ReceiverCounters counters() const;
+  size_t queue_depth() const;
+  int64_t last_timestamp_ms() const;
+
+ private:
+  struct Source {
+    bool stream_live = false;
+    bool node_connected = false;
+  };
+  void UpdateHealthLocked(WallClock::time_point now);
+  void WarnDroppedLocked();
+
+  const std::string node_id_;
+  const ReceiverSettings settings_;
+  mutable std::mutex mu_;
+  std::condition_variable ready_;
+  std::deque<v1::DetectionFrame> queue_;               // guarded by mu_
+  bool closed_ = false;                                // guarded by mu_
+  ReceiverCounters counters_;                          // guarded by mu_
+  std::unordered_map<uint64_t, uint64_t> last_seq_;    // guarded by mu_: epoch -> last sequence
+  bool has_timestamp_ = false;                         // guarded by mu_
+  int64_t last_timestamp_ms_ = 0;                      // guarded by mu_
+  std::map<std::string, Source> sources_;              // guarded by mu_
+  HealthState health_;                                 // guarded by mu_
+  std::chrono::steady_clock::time_point last_warn_{};  // guarded by mu_
+  uint64_t unwarned_drops_ = 0;                        // guarded by mu_
+};
+
+}  // namespace radarhub::receiver
