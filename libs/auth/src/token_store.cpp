@@ -1,7 +1,5 @@
 #include "radarhub/auth/token_store.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <algorithm>
 #include <sstream>
 
@@ -10,18 +8,8 @@
 
 namespace radarhub::auth {
 
-TokenStore::Digest TokenStore::Hash(std::string_view token) {
-  Digest d{};
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), d.data());
-  return d;
-}
-
-bool TokenStore::SameDigest(const Digest& a, const Digest& b) {
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 bool TokenStore::ReadTable(Table& table, std::string& error) const {
-  if (!settings_.shared_token.empty()) table.shared = Hash(settings_.shared_token);
+  if (!settings_.shared_token.empty()) table.shared.emplace(settings_.shared_token);
   if (settings_.tokens_file.empty()) return true;
 
   const std::string& path = settings_.tokens_file;
@@ -42,11 +30,11 @@ bool TokenStore::ReadTable(Table& table, std::string& error) const {
       return false;
     }
     if (node == "*") {
-      table.shared = Hash(token);
+      table.shared.emplace(token);
     } else if (!protocol::IsValidNodeId(node)) {
       error = where + "invalid node id";
       return false;
-    } else if (!table.nodes.emplace(node, Hash(token)).second) {
+    } else if (!table.nodes.emplace(node, SecretDigest(token)).second) {
       error = where + "node listed twice";
       return false;
     }
@@ -90,13 +78,12 @@ bool TokenStore::unauthenticated() const {
 AuthResult TokenStore::Check(std::string_view node_id, std::string_view token) const {
   const auto t = table();
   if (!t) return AuthResult::kDenied;
-  const Digest presented = Hash(token);
   if (const auto it = t->nodes.find(std::string(node_id)); it != t->nodes.end()) {
     // A listed node must use its own token, never the shared one.
-    return SameDigest(presented, it->second) ? AuthResult::kOk : AuthResult::kDenied;
+    return it->second.Matches(token) ? AuthResult::kOk : AuthResult::kDenied;
   }
   if (!settings_.auto_provision) return AuthResult::kUnknownNode;
-  if (t->shared) return SameDigest(presented, *t->shared) ? AuthResult::kOk : AuthResult::kDenied;
+  if (t->shared) return t->shared->Matches(token) ? AuthResult::kOk : AuthResult::kDenied;
   return t->nodes.empty() && settings_.allow_unauthenticated ? AuthResult::kOk
                                                              : AuthResult::kDenied;
 }

@@ -5,7 +5,6 @@
 
 #include <cstdlib>
 #include <deque>
-#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -13,6 +12,7 @@
 #include "ingest_fixture.hpp"
 #include "radarhub/v1/radarhub.grpc.pb.h"
 #include "support/grpc_stream.hpp"
+#include "support/temp_dir.hpp"
 
 namespace radarhub::ingest::testing {
 namespace {
@@ -313,13 +313,8 @@ TEST_F(GrpcApiTest, BadRequestsGetInvalidArgument) {
 
 TEST_F(GrpcApiTest, UnknownNodeIsNotFoundWithoutAutoProvision) {
   config_.auto_provision = false;
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("rh-tokens-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  const auto tokens = dir / "tokens";
-  std::ofstream(tokens) << "listed " << kToken << "\n";
-  ::chmod(tokens.c_str(), 0600);
-  config_.tokens_file = tokens;
+  const radarhub::testing::TempDir dir;
+  config_.tokens_file = dir.Write("tokens", "listed " + kToken + "\n");
   StartIngest();
   Subscription unknown(*stub_, Request({"stranger"}));
   const auto status = unknown.Ended();
@@ -336,7 +331,6 @@ TEST_F(GrpcApiTest, UnknownNodeIsNotFoundWithoutAutoProvision) {
     return Check("node/listed", &check_status) == HealthCheckResponse::NOT_SERVING &&
            check_status.ok();
   }));
-  std::filesystem::remove_all(dir);
 }
 
 TEST_F(GrpcApiTest, SubscribersAboveTheLimitGetResourceExhausted) {
@@ -530,12 +524,10 @@ TEST_F(GrpcApiTest, ApiTokenGuardsOurRpcsButNotHealth) {
 // a client certificate from the same CA, and one from a CA the server does not trust.
 class TestPki {
  public:
-  TestPki()
-      : dir_(std::filesystem::temp_directory_path() / ("rh-pki-" + std::to_string(getpid()))) {
-    std::filesystem::create_directories(dir_);
-    const std::string d = dir_.string();
+  TestPki() {
+    const std::string d = dir_.path();
     const std::string key = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    std::ofstream(dir_ / "server.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
+    dir_.Write("server.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n", 0644);
     const std::vector<std::string> commands = {
         "openssl req -x509" + key + " -keyout " + d + "/ca.key -out " + d +
             "/ca.pem -days 1 -subj /CN=radarhub-test-ca",
@@ -549,27 +541,26 @@ class TestPki {
       ok_ = ok_ && std::system((c + " >/dev/null 2>&1").c_str()) == 0;
     }
     for (const char* k : {"server.key", "client.key", "rogue.key"}) {
-      ::chmod((dir_ / k).c_str(), 0600);
+      ::chmod(dir_.File(k).c_str(), 0600);
     }
   }
-  ~TestPki() { std::filesystem::remove_all(dir_); }
   bool ok() const { return ok_; }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string Path(const std::string& name) const { return dir_.File(name); }
   std::string Read(const std::string& name) const {
-    std::ifstream in(dir_ / name);
+    std::ifstream in(dir_.File(name));
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
 
  private:
   std::string Leaf(const std::string& name, const std::string& ca, const std::string& extra) {
-    const std::string d = dir_.string();
+    const std::string d = dir_.path();
     return "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " + d +
            "/" + name + ".key -out " + d + "/" + name + ".csr -subj /CN=" + name +
            " && openssl x509 -req -in " + d + "/" + name + ".csr -CA " + d + "/" + ca +
            ".pem -CAkey " + d + "/" + ca + ".key -CAcreateserial -days 1 -out " + d + "/" + name +
            ".pem" + extra;
   }
-  std::filesystem::path dir_;
+  radarhub::testing::TempDir dir_;
   bool ok_ = true;
 };
 

@@ -9,6 +9,7 @@
 #include "support/child_process.hpp"
 #include "support/metrics.hpp"
 #include "support/tcp_client.hpp"
+#include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
 namespace radarhub::testing {
@@ -128,21 +129,9 @@ TEST(IngestProcessTest, FlagWinsOverEnvironment) {
 
 class TokensFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char dir[] = "/tmp/radarhub-it-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    path_ = dir_ + "/tokens";
-  }
-  void TearDown() override {
-    std::remove(path_.c_str());
-    rmdir(dir_.c_str());
-  }
-  void Write(const std::string& content, mode_t mode) {
-    std::ofstream(path_) << content;
-    chmod(path_.c_str(), mode);
-  }
-  std::string dir_, path_;
+  void Write(const std::string& content, mode_t mode) { dir_.Write("tokens", content, mode); }
+  TempDir dir_;
+  const std::string path_ = dir_.File("tokens");
 };
 
 TEST_F(TokensFileTest, WorldReadableFileRefusedAtStart) {

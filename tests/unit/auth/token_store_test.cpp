@@ -8,27 +8,19 @@
 #include <fstream>
 #include <string>
 
+#include "support/temp_dir.hpp"
+
 namespace radarhub::auth {
 namespace {
 
 class TokenStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char dir[] = "/tmp/radarhub-tokens-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    path_ = dir_ + "/tokens";
-  }
-  void TearDown() override {
-    unlink(path_.c_str());
-    rmdir(dir_.c_str());
-  }
   void Write(const std::string& content, mode_t mode = 0600) {
-    std::ofstream(path_) << content;
-    chmod(path_.c_str(), mode);
+    dir_.Write("tokens", content, mode);
   }
 
-  std::string dir_, path_;
+  radarhub::testing::TempDir dir_;
+  const std::string path_ = dir_.File("tokens");
   TokenStore store_;
   std::string error_;
 };
@@ -86,7 +78,7 @@ TEST_F(TokenStoreTest, MalformedFilesAreRefusedWithTheLine) {
 }
 
 TEST_F(TokenStoreTest, MissingFileIsRefused) {
-  EXPECT_FALSE(store_.Load({.tokens_file = dir_ + "/nope"}, error_));
+  EXPECT_FALSE(store_.Load({.tokens_file = dir_.File("nope")}, error_));
 }
 
 TEST_F(TokenStoreTest, NoTokenAtAllRefusedUnlessUnauthenticatedAllowed) {

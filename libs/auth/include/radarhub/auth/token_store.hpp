@@ -1,6 +1,5 @@
 #pragma once
 
-#include <array>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -8,6 +7,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "radarhub/auth/secret.hpp"
 
 namespace radarhub::auth {
 
@@ -47,14 +48,11 @@ class TokenStore final {
   bool unauthenticated() const;
 
  private:
-  using Digest = std::array<unsigned char, 32>;
   struct Table {
-    std::unordered_map<std::string, Digest> nodes;
-    std::optional<Digest> shared;
+    std::unordered_map<std::string, SecretDigest> nodes;
+    std::optional<SecretDigest> shared;
   };
 
-  static Digest Hash(std::string_view token);
-  static bool SameDigest(const Digest& a, const Digest& b);
   bool ReadTable(Table& table, std::string& error) const;
   std::shared_ptr<const Table> table() const;
 
