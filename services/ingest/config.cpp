@@ -1,44 +1,12 @@
 #include "config.hpp"
 
 #include <CLI/CLI.hpp>
-#include <charconv>
 #include <iostream>
 #include <thread>
 
 #include "radarhub/common/duration.hpp"
 
 namespace radarhub::ingest {
-
-std::string HostPort::ToString() const {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
-std::optional<HostPort> ParseHostPort(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return std::nullopt;
-  std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  unsigned port = 0;
-  const char* first = text.data() + colon + 1;
-  const char* last = text.data() + text.size();
-  const auto [end, ec] = std::from_chars(first, last, port);
-  if (ec != std::errc() || end != last || first == last || port > 65535) return std::nullopt;
-  return HostPort{host, static_cast<uint16_t>(port)};
-}
-
-namespace {
-
-std::string Env(const char* flag) {
-  std::string name = "RADARHUB_";
-  for (const char* p = flag + 2; *p != '\0'; ++p)
-    name.push_back(*p == '-' ? '_' : static_cast<char>(std::toupper(*p)));
-  return name;
-}
-
-}  // namespace
 
 std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& exit_code) {
   IngestConfig c;
@@ -54,7 +22,7 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
   std::string log_format = "text", log_level = "info";
 
   auto opt = [&](const char* name, auto& value, const char* help) {
-    return app.add_option(name, value, help)->envname(Env(name));
+    return app.add_option(name, value, help)->envname(common::EnvName(name));
   };
   opt("--node-listen", node_listen, "HOST:PORT for radar nodes (port 0: any free port)");
   opt("--grpc-listen", grpc_listen, "HOST:PORT for the gRPC API");

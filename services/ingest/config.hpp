@@ -5,15 +5,13 @@
 #include <optional>
 #include <string>
 
+#include "radarhub/common/host_port.hpp"
 #include "radarhub/common/log.hpp"
 
 namespace radarhub::ingest {
 
-struct HostPort {
-  std::string host;
-  uint16_t port = 0;
-  std::string ToString() const;
-};
+using common::HostPort;
+using common::ParseHostPort;
 
 // Every setting of radarhub-ingest (operations.md, protocol.md). Plain data: the server classes
 // take this, never the flag parser.
@@ -49,8 +47,5 @@ struct IngestConfig {
 // Parses flags with RADARHUB_* environment fallbacks (flag > env > default). Returns nullopt after
 // printing --help (exit 0) or one line naming the bad setting (exit 2); `exit_code` says which.
 std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& exit_code);
-
-// "HOST:PORT" or "[v6]:PORT"; nullopt if malformed.
-std::optional<HostPort> ParseHostPort(const std::string& text);
 
 }  // namespace radarhub::ingest

@@ -2,8 +2,6 @@
 
 #include <prometheus/metric_family.h>
 
-#include <algorithm>
-
 #include "radarhub/hub/hub.hpp"
 #include "radarhub/registry/node_registry.hpp"
 
@@ -41,40 +39,11 @@ std::string_view ExtraRejectName(ExtraReject reason) {
   return reason == ExtraReject::kLineTooLong ? "line_too_long" : "unknown_type";
 }
 
-void IngestMetrics::PublishLatency(std::chrono::nanoseconds latency) {
-  const double seconds = std::chrono::duration<double>(latency).count();
-  const size_t bucket =
-      static_cast<size_t>(std::lower_bound(kLatencyBounds.begin(), kLatencyBounds.end(), seconds) -
-                          kLatencyBounds.begin());
-  latency_buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
-  latency_sum_ns_.fetch_add(static_cast<uint64_t>(latency.count()), std::memory_order_relaxed);
-}
-
-namespace {
-
-using prometheus::ClientMetric;
+using metrics::AddCounter;
+using metrics::AddGauge;
+using metrics::Family;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
-
-MetricFamily Family(std::string name, std::string help, MetricType type) {
-  return MetricFamily{std::move(name), std::move(help), type, {}};
-}
-
-void AddGauge(MetricFamily& f, double v, std::vector<ClientMetric::Label> labels = {}) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  m.gauge.value = v;
-  f.metric.push_back(std::move(m));
-}
-
-void AddCounter(MetricFamily& f, double v, std::vector<ClientMetric::Label> labels = {}) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  m.counter.value = v;
-  f.metric.push_back(std::move(m));
-}
-
-}  // namespace
 
 std::vector<MetricFamily> IngestMetrics::Collect() const {
   std::vector<MetricFamily> out;
@@ -154,19 +123,7 @@ std::vector<MetricFamily> IngestMetrics::Collect() const {
   auto latency =
       Family("radarhub_ingest_publish_latency_seconds",
              "From reading a frame's line to handing it to subscribers.", MetricType::Histogram);
-  ClientMetric h;
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i < latency_buckets_.size(); ++i) {
-    cumulative += latency_buckets_[i].load();
-    ClientMetric::Bucket b;
-    b.cumulative_count = cumulative;
-    b.upper_bound =
-        i < kLatencyBounds.size() ? kLatencyBounds[i] : std::numeric_limits<double>::infinity();
-    h.histogram.bucket.push_back(b);
-  }
-  h.histogram.sample_count = cumulative;
-  h.histogram.sample_sum = static_cast<double>(latency_sum_ns_.load()) / 1e9;
-  latency.metric.push_back(std::move(h));
+  publish_latency_.AddTo(latency);
   out.push_back(std::move(latency));
   return out;
 }

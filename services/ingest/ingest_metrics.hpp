@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "radarhub/metrics/families.hpp"
 #include "radarhub/protocol/reject.hpp"
 
 namespace radarhub::registry {
@@ -63,7 +64,7 @@ class IngestMetrics final : public prometheus::Collectable {
   void Rejected(ExtraReject reason) {
     extra_rejected_[static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
   }
-  void PublishLatency(std::chrono::nanoseconds latency);
+  void PublishLatency(std::chrono::nanoseconds latency) { publish_latency_.Observe(latency); }
   // Reports the events waiting in every Subscribe stream's queue (set once, before serving).
   void SetQueuedEventsProbe(std::function<uint64_t()> probe) { queued_events_ = std::move(probe); }
   void SubscriberOpened() { subscribers_.fetch_add(1, std::memory_order_relaxed); }
@@ -81,10 +82,6 @@ class IngestMetrics final : public prometheus::Collectable {
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
-  static constexpr std::array<double, 16> kLatencyBounds = {5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4,
-                                                            5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2,
-                                                            5e-2, 0.1,  0.25,   1.0};
-
  private:
   const registry::NodeRegistry& registry_;
   const hub::Hub& hub_;
@@ -94,8 +91,7 @@ class IngestMetrics final : public prometheus::Collectable {
   std::array<std::atomic<uint64_t>, static_cast<size_t>(CloseReason::kCount)> closed_{};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(protocol::Reject::kCount)> rejected_{};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(ExtraReject::kCount)> extra_rejected_{};
-  std::array<std::atomic<uint64_t>, kLatencyBounds.size() + 1> latency_buckets_{};
-  std::atomic<uint64_t> latency_sum_ns_{0};
+  metrics::LatencyHistogram publish_latency_;
 };
 
 }  // namespace radarhub::ingest

@@ -7,6 +7,7 @@
 #include "health_check.hpp"
 #include "node_simulator.hpp"
 #include "radarhub/common/duration.hpp"
+#include "radarhub/common/host_port.hpp"
 #include "radarhub/common/log.hpp"
 #include "status_view.hpp"
 #include "watch.hpp"
@@ -16,17 +17,10 @@ namespace {
 radarhub::tools::NodeSimulator* g_simulator = nullptr;
 
 bool SplitHostPort(const std::string& text, std::string& host, uint16_t& port) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  try {
-    const int p = std::stoi(text.substr(colon + 1));
-    if (p <= 0 || p > 65535) return false;
-    port = static_cast<uint16_t>(p);
-  } catch (const std::exception&) {
-    return false;
-  }
+  const auto parsed = radarhub::common::ParseHostPort(text);
+  if (!parsed || parsed->port == 0) return false;
+  host = parsed->host;
+  port = parsed->port;
   return true;
 }
 
