@@ -1,5 +1,7 @@
 #include "radarhub/receiver/node_receiver.hpp"
 
+#include <algorithm>
+
 #include "radarhub/common/log.hpp"
 
 namespace radarhub::receiver {
@@ -56,22 +58,36 @@ void NodeReceiver::WarnDroppedLocked() {
   unwarned_drops_ = 0;
 }
 
+// Sequences start at 1: a gap "from 0" (a stale epoch) counts from the first frame.
 void NodeReceiver::Missed(uint64_t from_sequence, uint64_t to_sequence) {
   std::lock_guard lock(mu_);
+  from_sequence = std::max<uint64_t>(from_sequence, 1);
   if (to_sequence >= from_sequence) counters_.missed += to_sequence - from_sequence + 1;
 }
 
-void NodeReceiver::SetSourceState(const std::string& source, bool stream_live, bool node_connected,
+bool NodeReceiver::SetSourceState(const std::string& source, bool stream_live, bool node_connected,
                                   WallClock::time_point now) {
   std::lock_guard lock(mu_);
   sources_[source] = Source{stream_live, stream_live && node_connected};
-  UpdateHealthLocked(now);
+  return UpdateHealthLocked(now);
+}
+
+bool NodeReceiver::RemoveSource(const std::string& source, WallClock::time_point now) {
+  std::lock_guard lock(mu_);
+  if (sources_.erase(source) == 0) return false;
+  return UpdateHealthLocked(now);
+}
+
+uint64_t NodeReceiver::LastSequence(uint64_t epoch) const {
+  std::lock_guard lock(mu_);
+  const auto it = last_seq_.find(epoch);
+  return it == last_seq_.end() ? 0 : it->second;
 }
 
 // Healthy if any endpoint's stream is live and has the node connected (scale-out: a node is on
 // one replica at a time). Otherwise: disconnected if some live stream knows of it, unreachable if
 // no stream is live.
-void NodeReceiver::UpdateHealthLocked(WallClock::time_point now) {
+bool NodeReceiver::UpdateHealthLocked(WallClock::time_point now) {
   HealthState next;
   bool any_live = false;
   for (const auto& [name, s] : sources_) {
@@ -84,13 +100,14 @@ void NodeReceiver::UpdateHealthLocked(WallClock::time_point now) {
     }
   }
   if (!next.healthy) next.reason = any_live ? "node_disconnected" : "ingest_unreachable";
-  if (next.healthy != health_.healthy || std::string_view(next.reason) != health_.reason ||
-      health_.since == WallClock::time_point{}) {
-    next.since = now;
-  } else {
-    next.since = health_.since;
-  }
+  const bool changed = next.healthy != health_.healthy ||
+                       std::string_view(next.reason) != health_.reason ||
+                       next.source != health_.source;
+  const bool state_changed =
+      next.healthy != health_.healthy || std::string_view(next.reason) != health_.reason;
+  next.since = state_changed || health_.since == WallClock::time_point{} ? now : health_.since;
   health_ = std::move(next);
+  return changed;
 }
 
 std::optional<v1::DetectionFrame> NodeReceiver::Receive(std::chrono::milliseconds timeout) {

@@ -127,5 +127,38 @@ TEST(NodeReceiverTest, ConcurrentProducerAndConsumerLoseNothingUncounted) {
   EXPECT_EQ(got + c.dropped + r.queue_depth(), kFrames);
 }
 
+// Resume needs each endpoint's position: the last sequence per epoch, 0 for an unseen epoch.
+TEST(NodeReceiverTest, LastSequenceIsKeptPerEpoch) {
+  NodeReceiver r("radar1", {});
+  r.Offer(Frame(5, 7));
+  r.Offer(Frame(9, 7));
+  r.Offer(Frame(2, 8));
+  EXPECT_EQ(r.LastSequence(7), 9u);
+  EXPECT_EQ(r.LastSequence(8), 2u);
+  EXPECT_EQ(r.LastSequence(9), 0u);
+}
+
+// A stale-epoch gap starts "from 0"; sequences start at 1, so it must not count one extra frame.
+TEST(NodeReceiverTest, GapFromZeroCountsFromTheFirstSequence) {
+  NodeReceiver r("radar1", {});
+  r.Missed(0, 4);
+  r.Missed(0, 0);
+  EXPECT_EQ(r.counters().missed, 4u);
+}
+
+TEST(NodeReceiverTest, ReportsHealthChangesAndForgetsRemovedSources) {
+  NodeReceiver r("radar1", {});
+  const auto t = WallClock::now();
+  EXPECT_TRUE(r.SetSourceState("a:1", true, true, t));
+  EXPECT_FALSE(r.SetSourceState("a:1", true, true, t + 1s));  // nothing changed
+  EXPECT_EQ(r.health().since, t);
+  EXPECT_FALSE(r.SetSourceState("b:1", true, false, t + 2s));  // still ok through a:1
+  EXPECT_TRUE(r.RemoveSource("a:1", t + 3s));
+  EXPECT_STREQ(r.health().reason, "node_disconnected");
+  EXPECT_TRUE(r.RemoveSource("b:1", t + 4s));
+  EXPECT_STREQ(r.health().reason, "ingest_unreachable");
+  EXPECT_FALSE(r.RemoveSource("b:1", t + 5s));
+}
+
 }  // namespace
 }  // namespace radarhub::receiver

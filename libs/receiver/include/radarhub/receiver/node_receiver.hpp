@@ -51,8 +51,13 @@ class NodeReceiver final : public DetectionSource {
   // Ingest announced frames this receiver will never get (a FramesDropped event).
   void Missed(uint64_t from_sequence, uint64_t to_sequence);
   // What `source` (an ingest endpoint) says now: is its stream live, is the node connected to it.
-  void SetSourceState(const std::string& source, bool stream_live, bool node_connected,
+  // Returns true when the health (healthy, reason or source) changed.
+  bool SetSourceState(const std::string& source, bool stream_live, bool node_connected,
                       WallClock::time_point now);
+  // The endpoint is gone (no longer resolved): it no longer counts either way.
+  bool RemoveSource(const std::string& source, WallClock::time_point now);
+  // The last sequence received in `epoch` (0: none), where a resumed stream continues.
+  uint64_t LastSequence(uint64_t epoch) const;
 
   std::optional<v1::DetectionFrame> Receive(std::chrono::milliseconds timeout) override;
   bool Healthy() const override;
@@ -69,7 +74,7 @@ class NodeReceiver final : public DetectionSource {
     bool stream_live = false;
     bool node_connected = false;
   };
-  void UpdateHealthLocked(WallClock::time_point now);
+  bool UpdateHealthLocked(WallClock::time_point now);
   void WarnDroppedLocked();
 
   const std::string node_id_;
