@@ -1,0 +1,205 @@
+#include "ingest_endpoint.hpp"
+
+#include <google/protobuf/util/time_util.h>
+
+namespace radarhub::tracker {
+
+using google::protobuf::util::TimeUtil;
+using WallClock = std::chrono::system_clock;
+
+// One node as one endpoint sees it. Its health input is (stream live, node connected): status
+// events arrive on both this node's stream and the endpoint's discovery stream, so they are
+// applied in the order of their `since` and a late one never overrides a newer one.
+class IngestEndpoint::NodeLink final : public SubscriptionHandler {
+ public:
+  NodeLink(std::string endpoint, std::shared_ptr<TrackedNode> node,
+           std::function<void(const std::string&)> changed)
+      : endpoint_(std::move(endpoint)), node_(std::move(node)), changed_(std::move(changed)) {}
+
+  v1::SubscribeRequest NextRequest() override {
+    v1::SubscribeRequest request;
+    request.add_node_ids(node_->id());
+    request.set_frames(true);
+    // Resume once this tracker has frames of the node: the ingest replays what it still holds
+    // after our last sequence of its epoch (from 0 for an epoch we have no frames of, e.g. after
+    // the node moved here or this ingest restarted). A fresh tracker starts at the latest frame.
+    uint64_t epoch = 0;
+    {
+      std::lock_guard lock(mu_);
+      epoch = epoch_;
+    }
+    if (epoch != 0 && node_->receiver().counters().received != 0) {
+      auto* resume = request.add_resume();
+      resume->set_node_id(node_->id());
+      resume->set_epoch(epoch);
+      resume->set_after_sequence(node_->receiver().LastSequence(epoch));
+    }
+    return request;
+  }
+
+  void OnResponse(v1::SubscribeResponse& response) override {
+    for (v1::NodeEvent& event : *response.mutable_events()) {
+      switch (event.kind_case()) {
+        case v1::NodeEvent::kFrame: {
+          v1::DetectionFrame& frame = *event.mutable_frame();
+          NoteEpoch(frame.epoch());
+          node_->receiver().Offer(std::move(frame));
+          break;
+        }
+        case v1::NodeEvent::kStatus:
+          ApplyStatus(event.status());
+          break;
+        case v1::NodeEvent::kDropped:
+          node_->receiver().Missed(event.dropped().from_sequence(), event.dropped().to_sequence());
+          break;
+        case v1::NodeEvent::KIND_NOT_SET:
+          break;
+      }
+    }
+  }
+
+  void OnLive(bool live) override {
+    std::lock_guard lock(mu_);
+    reported_ = true;
+    live_ = live;
+    if (!live) connected_ = false;  // unknown until the next stream's snapshot says
+    PushLocked();
+  }
+
+  void ApplyStatus(const v1::NodeStatus& status) {
+    const int64_t since = TimeUtil::TimestampToNanoseconds(status.since());
+    std::lock_guard lock(mu_);
+    if (since < since_ns_) return;
+    since_ns_ = since;
+    connected_ = status.connected();
+    if (status.epoch() != 0) epoch_ = status.epoch();
+    PushLocked();
+  }
+
+  void Forget() {
+    std::lock_guard lock(mu_);
+    forgotten_ = true;
+    if (node_->receiver().RemoveSource(endpoint_, WallClock::now())) changed_(node_->id());
+  }
+
+ private:
+  void NoteEpoch(uint64_t epoch) {
+    std::lock_guard lock(mu_);
+    epoch_ = epoch;
+  }
+
+  // Held under mu_ so the receiver sees this link's states in the order they happened.
+  void PushLocked() {
+    // Before any stream attempt finished, say nothing rather than "down"; once forgotten, nothing.
+    if (!reported_ || forgotten_) return;
+    if (node_->receiver().SetSourceState(endpoint_, live_, connected_, WallClock::now())) {
+      changed_(node_->id());
+    }
+  }
+
+  const std::string endpoint_;
+  const std::shared_ptr<TrackedNode> node_;
+  const std::function<void(const std::string&)> changed_;
+  std::mutex mu_;
+  bool reported_ = false;         // guarded by mu_
+  bool forgotten_ = false;        // guarded by mu_
+  bool live_ = false;             // guarded by mu_
+  bool connected_ = false;        // guarded by mu_
+  int64_t since_ns_ = INT64_MIN;  // guarded by mu_
+  uint64_t epoch_ = 0;            // guarded by mu_: this ingest's epoch, for resume
+};
+
+// The endpoint's status-only stream of every node (node_ids empty also covers later nodes).
+class IngestEndpoint::Discovery final : public SubscriptionHandler {
+ public:
+  explicit Discovery(std::weak_ptr<IngestEndpoint> endpoint) : endpoint_(std::move(endpoint)) {}
+
+  v1::SubscribeRequest NextRequest() override { return {}; }
+
+  void OnResponse(v1::SubscribeResponse& response) override {
+    const auto endpoint = endpoint_.lock();
+    if (!endpoint) return;
+    for (const v1::NodeEvent& event : response.events()) {
+      if (event.has_status()) endpoint->OnStatus(event.status());
+    }
+  }
+
+  void OnLive(bool) override {}
+
+ private:
+  const std::weak_ptr<IngestEndpoint> endpoint_;
+};
+
+IngestEndpoint::IngestEndpoint(std::string name, std::shared_ptr<grpc::Channel> channel,
+                               EndpointServices services)
+    : name_(std::move(name)),
+      channel_(std::move(channel)),
+      stub_(v1::Ingest::NewStub(channel_)),
+      services_(std::move(services)) {}
+
+IngestEndpoint::~IngestEndpoint() = default;
+
+void IngestEndpoint::Start() {
+  std::shared_ptr<Subscription> discovery;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_ || discovery_) return;
+    discovery_ =
+        std::make_shared<Subscription>(SubscriptionContext{.stub = stub_,
+                                                           .timers = services_.timers,
+                                                           .endpoint = name_,
+                                                           .authorization = services_.authorization,
+                                                           .calls = &services_.calls,
+                                                           .log_limiter = &services_.log_limiter,
+                                                           .reconnects = &services_.reconnects},
+                                       std::make_shared<Discovery>(weak_from_this()));
+    discovery = discovery_;
+  }
+  discovery->Start();
+}
+
+void IngestEndpoint::OnStatus(const v1::NodeStatus& status) {
+  std::shared_ptr<TrackedNode> node = services_.table.Admit(status.node_id());
+  if (!node) return;
+  std::shared_ptr<NodeLink> link;
+  std::shared_ptr<Subscription> fresh;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    auto it = links_.find(node->id());
+    if (it == links_.end()) {
+      auto new_link = std::make_shared<NodeLink>(name_, node, services_.health_changed);
+      fresh = std::make_shared<Subscription>(
+          SubscriptionContext{.stub = stub_,
+                              .timers = services_.timers,
+                              .endpoint = name_,
+                              .authorization = services_.authorization,
+                              .calls = &services_.calls,
+                              .log_limiter = &services_.log_limiter,
+                              .reconnects = &services_.reconnects},
+          new_link);
+      it = links_.emplace(node->id(), std::make_pair(new_link, fresh)).first;
+    }
+    link = it->second.first;
+  }
+  link->ApplyStatus(status);
+  if (fresh) fresh->Start();
+}
+
+void IngestEndpoint::Stop(bool forget) {
+  std::shared_ptr<Subscription> discovery;
+  decltype(links_) links;
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    discovery = std::move(discovery_);
+    links = std::move(links_);
+  }
+  if (discovery) discovery->Stop();
+  for (auto& [id, link] : links) {
+    link.second->Stop();
+    if (forget) link.first->Forget();
+  }
+}
+
+}  // namespace radarhub::tracker

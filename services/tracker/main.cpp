@@ -1,0 +1,32 @@
+// radarhub-tracker: wiring only (see tracker_app.hpp).
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <iostream>
+
+#include "config.hpp"
+#include "tracker_app.hpp"
+
+int main(int argc, char** argv) {
+  int exit_code = 0;
+  const auto config = radarhub::tracker::ParseTrackerCommandLine(argc, argv, exit_code);
+  if (!config) return exit_code;
+  radarhub::common::Logger::Configure(config->log_level, config->log_format);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  radarhub::tracker::TrackerApp app(*config);
+  std::string error;
+  if (!app.Start(error)) {
+    std::cerr << "radarhub-tracker: " << error << "\n";
+    return 2;
+  }
+  boost::asio::io_context signals_context;
+  boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) app.Stop();  // this thread drives no gRPC or Asio loop of the app
+  });
+  signals_context.run();
+  return 0;
+}

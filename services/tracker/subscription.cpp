@@ -1,0 +1,144 @@
+#include "subscription.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "radarhub/common/log.hpp"
+
+namespace radarhub::tracker {
+
+namespace asio = boost::asio;
+
+void CallCounter::Done() {
+  if (in_flight_.fetch_sub(1) == 1) {
+    std::lock_guard lock(mu_);
+    idle_.notify_all();
+  }
+}
+
+bool CallCounter::WaitIdle(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  return idle_.wait_until(lock, deadline, [this] { return in_flight_.load() == 0; });
+}
+
+// One attempt: a callback-API reader that owns itself until OnDone.
+class Subscription::Call final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
+ public:
+  Call(std::shared_ptr<Subscription> owner, v1::SubscribeRequest request)
+      : owner_(std::move(owner)), request_(std::move(request)) {
+    if (!owner_->context_.authorization.empty()) {
+      context_.AddMetadata("authorization", owner_->context_.authorization);
+    }
+  }
+
+  void Begin() {
+    owner_->context_.stub->async()->Subscribe(&context_, &request_, this);
+    StartRead(&response_);
+    StartCall();
+  }
+
+  void Cancel() { context_.TryCancel(); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // the stream ended: OnDone follows
+    owner_->Delivered(response_, live_);
+    response_.Clear();
+    StartRead(&response_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    owner_->Ended(status, live_);
+    delete this;
+  }
+
+ private:
+  const std::shared_ptr<Subscription> owner_;
+  grpc::ClientContext context_;
+  v1::SubscribeRequest request_;
+  v1::SubscribeResponse response_;
+  bool live_ = false;  // only touched by this call's reactions, which gRPC serializes
+};
+
+Subscription::Subscription(SubscriptionContext context,
+                           std::shared_ptr<SubscriptionHandler> handler)
+    : context_(std::move(context)), handler_(std::move(handler)), retry_timer_(context_.timers) {}
+
+Subscription::~Subscription() = default;
+
+void Subscription::Start() { Attempt(); }
+
+void Subscription::Attempt() {
+  Call* call = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_ || call_ != nullptr) return;
+    call = new Call(shared_from_this(), handler_->NextRequest());
+    call_ = call;
+    context_.calls->Add();
+  }
+  call->Begin();  // outside mu_: reactions may run before it returns
+}
+
+void Subscription::Stop() {
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+  if (call_ != nullptr) call_->Cancel();
+  asio::post(context_.timers, [self = shared_from_this()] { self->retry_timer_.cancel(); });
+}
+
+// Events first, then "live": the first response holds the node's status snapshot, so health
+// never counts a fresh stream as live with a stale view of the node.
+void Subscription::Delivered(v1::SubscribeResponse& response, bool& live) {
+  handler_->OnResponse(response);
+  if (!live) {
+    live = true;
+    {
+      std::lock_guard lock(mu_);
+      backoff_.Reset();
+    }
+    handler_->OnLive(true);
+  }
+}
+
+void Subscription::Ended(const grpc::Status& status, bool was_live) {
+  handler_->OnLive(false);
+  bool stopped = false;
+  {
+    std::lock_guard lock(mu_);
+    call_ = nullptr;
+    stopped = stopped_;
+  }
+  if (!stopped) {
+    // Every node's stream ends together when an ingest goes: one line per endpoint and period.
+    const uint64_t n = context_.log_limiter->Admit(
+        context_.endpoint + "\n" + (was_live ? "1" : "0"), std::chrono::steady_clock::now());
+    if (n != 0) {
+      common::LogWarn(
+          was_live ? "ingest stream ended; reconnecting" : "ingest unreachable; retrying",
+          {{"endpoint", context_.endpoint},
+           {"code", std::to_string(static_cast<int>(status.error_code()))},
+           {"message", status.error_message()},
+           {"streams", std::to_string(n)}});
+    }
+    ScheduleRetry();
+  }
+  context_.calls->Done();
+}
+
+void Subscription::ScheduleRetry() {
+  std::chrono::milliseconds delay;
+  {
+    std::lock_guard lock(mu_);
+    delay = backoff_.Next();
+  }
+  if (context_.reconnects != nullptr) context_.reconnects->fetch_add(1, std::memory_order_relaxed);
+  asio::post(context_.timers, [self = shared_from_this(), delay] {
+    self->retry_timer_.expires_after(delay);
+    self->retry_timer_.async_wait(
+        [weak = std::weak_ptr<Subscription>(self)](const boost::system::error_code& ec) {
+          if (ec) return;
+          if (auto s = weak.lock()) s->Attempt();
+        });
+  });
+}
+
+}  // namespace radarhub::tracker

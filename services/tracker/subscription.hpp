@@ -1,0 +1,85 @@
+#pragma once
+
+#include <utility>
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "radarhub/common/backoff.hpp"
+#include "radarhub/common/log.hpp"
+#include "radarhub/v1/radarhub.grpc.pb.h"
+
+namespace radarhub::tracker {
+
+// What one Subscribe stream asks for and where its events go. Called on gRPC's callback threads,
+// never concurrently for one subscription.
+class SubscriptionHandler {
+ public:
+  virtual ~SubscriptionHandler() = default;
+  // The request of the next attempt; resume positions are read at that moment.
+  virtual v1::SubscribeRequest NextRequest() = 0;
+  // Events in stream order; the handler may move frames out.
+  virtual void OnResponse(v1::SubscribeResponse& response) = 0;
+  // live: the stream delivered its first response. Not live: an attempt ended (or failed).
+  virtual void OnLive(bool live) = 0;
+};
+
+// Counts streams in flight so shutdown can wait for the last OnDone. Thread-safe.
+class CallCounter {
+ public:
+  void Add() { in_flight_.fetch_add(1); }
+  void Done();
+  // True when none are left before the deadline.
+  bool WaitIdle(std::chrono::steady_clock::time_point deadline);
+
+ private:
+  std::atomic<int64_t> in_flight_{0};
+  std::mutex mu_;
+  std::condition_variable idle_;
+};
+
+struct SubscriptionContext {
+  std::shared_ptr<v1::Ingest::Stub> stub;
+  boost::asio::any_io_executor timers;  // one thread: retry timers are only touched there
+  std::string endpoint;                 // for logs
+  std::string authorization;            // "Bearer <token>" or empty; secret
+  CallCounter* calls = nullptr;
+  common::RateLimiter* log_limiter = nullptr;  // one "stream ended" line per endpoint per period
+  std::atomic<uint64_t>* reconnects = nullptr;
+};
+
+// One Subscribe stream kept open against one ingest endpoint: whenever it ends it is opened again
+// after 1, 2, 4, 8, 16, then 30 s with jitter (the schedule restarts once a stream was live).
+// Each stream is its own HTTP/2 stream on the endpoint's channel with its own flow-control
+// window, so one node's burst or stall never holds up another's. Thread-safe.
+class Subscription final : public std::enable_shared_from_this<Subscription> {
+ public:
+  Subscription(SubscriptionContext context, std::shared_ptr<SubscriptionHandler> handler);
+  ~Subscription();
+
+  void Start();
+  // Cancels the stream and any pending retry; the handler hears OnLive(false) once it ends.
+  void Stop();
+
+ private:
+  class Call;
+  void Attempt();
+  void Delivered(v1::SubscribeResponse& response, bool& first);
+  void Ended(const grpc::Status& status, bool was_live);
+  void ScheduleRetry();
+
+  const SubscriptionContext context_;
+  const std::shared_ptr<SubscriptionHandler> handler_;
+  std::mutex mu_;
+  Call* call_ = nullptr;                   // guarded by mu_: the attempt in flight, if any
+  bool stopped_ = false;                   // guarded by mu_
+  common::Backoff backoff_;                // guarded by mu_
+  boost::asio::steady_timer retry_timer_;  // only on context_.timers
+};
+
+}  // namespace radarhub::tracker

@@ -1,0 +1,289 @@
+#include "tracker_app.hpp"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <prometheus/exposer.h>
+
+#include <boost/asio/post.hpp>
+#include <cstdio>
+#include <sstream>
+
+#include "grpc/health/v1/health.pb.h"
+#include "radarhub/rpc/credentials.hpp"
+
+namespace radarhub::tracker {
+
+namespace asio = boost::asio;
+
+namespace {
+
+void PrintListening(const char* name, const std::string& host, uint16_t port) {
+  // Fixed format whatever --log-format says: tests and scripts read it to find port 0's choice.
+  std::fprintf(stderr, "listening %s %s\n", name, HostPort{host, port}.ToString().c_str());
+}
+
+StageFactory DefaultStages(StageFactory stages, TrackerMetrics& metrics) {
+  if (stages) return stages;
+  return [&metrics](const std::string&) { return std::make_unique<PassThroughStage>(metrics); };
+}
+
+}  // namespace
+
+TrackerApp::TrackerApp(TrackerConfig config, StageFactory stages)
+    : config_(std::move(config)),
+      control_guard_(control_.get_executor()),
+      metrics_(std::make_shared<TrackerMetrics>()),
+      table_(std::make_unique<NodeTable>(
+          ProvisionSettings{.fixed_nodes = config_.nodes,
+                            .max_nodes = config_.max_nodes,
+                            .shard_index = config_.shard_index,
+                            .shard_count = config_.shard_count,
+                            .receiver = {.queue_size = config_.queue_size}},
+          DefaultStages(std::move(stages), *metrics_),
+          [this](const std::string& id) { board_.Changed(id); })),
+      board_(control_.get_executor(), *table_),
+      resolver_(control_),
+      resolve_timer_(control_) {
+  metrics_->SetTable(table_.get());
+}
+
+TrackerApp::~TrackerApp() { Stop(); }
+
+bool TrackerApp::Start(std::string& error) {
+  std::lock_guard lock(stop_mu_);
+  std::string token, ingest_token;
+  if (!rpc::LoadApiToken(config_.api_token, config_.api_token_file, token, error)) return false;
+  if (!rpc::LoadApiToken(config_.ingest_api_token, config_.ingest_api_token_file, ingest_token,
+                         error)) {
+    error = "--ingest-api-token-file: " + error;
+    return false;
+  }
+  if (ingest_token.empty()) ingest_token = token;
+  if (!ingest_token.empty()) ingest_authorization_ = "Bearer " + ingest_token;
+  api_token_ = rpc::ApiTokenGuard(token);
+  const auto server_credentials =
+      rpc::MakeServerCredentials({.cert_file = config_.tls_cert,
+                                  .key_file = config_.tls_key,
+                                  .client_ca_file = config_.tls_client_ca},
+                                 error);
+  if (!server_credentials) return false;
+  ingest_credentials_ = rpc::MakeChannelCredentials(config_.ingest_tls, error);
+  if (!ingest_credentials_) {
+    error = "--ingest-tls: " + error;
+    return false;
+  }
+  control_thread_ = std::thread([this] { control_.run(); });
+
+  service_ = std::make_unique<TrackerService>(api_token_, *table_, board_);
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();  // lets reflection describe health
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config_.grpc_listen.ToString(), server_credentials, &port);
+  builder.RegisterService(service_.get());
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  grpc_server_ = builder.BuildAndStart();
+  if (!grpc_server_ || port == 0) {
+    error = "--grpc-listen: cannot listen on " + config_.grpc_listen.ToString();
+    grpc_server_.reset();
+    return false;
+  }
+  grpc_port_ = static_cast<uint16_t>(port);
+  auto* health = grpc_server_->GetHealthCheckService();
+  health->SetServingStatus(v1::Tracker::service_full_name(), true);
+  board_.Attach(health);
+
+  if (config_.metrics_listen) {
+    try {
+      exposer_ = std::make_unique<prometheus::Exposer>(config_.metrics_listen->ToString());
+      exposer_->RegisterCollectable(metrics_);
+      metrics_port_ = static_cast<uint16_t>(exposer_->GetListeningPorts().at(0));
+    } catch (const std::exception& e) {
+      error = "--metrics-listen: cannot listen on " + config_.metrics_listen->ToString() + ": " +
+              e.what();
+      return false;
+    }
+  }
+  PrintListening("grpc", config_.grpc_listen.host, grpc_port_);
+  if (exposer_) PrintListening("metrics", config_.metrics_listen->host, metrics_port_);
+
+  table_->ProvisionFixed();
+  asio::post(control_, [this] { Resolve(); });
+  started_ = true;
+  std::ostringstream targets;
+  for (const auto& t : config_.ingest) {
+    targets << (targets.tellp() > 0 ? "," : "") << (t.resolve_all ? "dns:///" : "")
+            << t.address.ToString();
+  }
+  common::LogInfo("tracker started", {{"ingest", targets.str()},
+                                      {"shard", std::to_string(config_.shard_index) + "/" +
+                                                    std::to_string(config_.shard_count)}});
+  return true;
+}
+
+// Control thread. Fixed targets are endpoints as given; a dns:/// target stands for every address
+// it resolves to now. A failed lookup keeps that name's previous addresses.
+void TrackerApp::Resolve() {
+  struct Round {
+    std::set<std::string> addresses;
+    size_t pending = 0;
+  };
+  auto round = std::make_shared<Round>();
+  std::vector<const IngestTarget*> names;
+  for (const IngestTarget& t : config_.ingest) {
+    if (t.resolve_all) {
+      names.push_back(&t);
+    } else {
+      round->addresses.insert(t.address.ToString());
+    }
+  }
+  auto finish = [this, round] {
+    SetEndpoints(round->addresses);
+    bool more = false;
+    for (const auto& t : config_.ingest) more = more || t.resolve_all;
+    {
+      std::lock_guard lock(endpoints_mu_);
+      if (endpoints_closed_ || !more) return;
+    }
+    resolve_timer_.expires_after(config_.resolve_interval);
+    resolve_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) Resolve();
+    });
+  };
+  if (names.empty()) {
+    finish();
+    return;
+  }
+  round->pending = names.size();
+  for (const IngestTarget* t : names) {
+    resolver_.async_resolve(
+        t->address.host, std::to_string(t->address.port),
+        [this, round, t, finish](const boost::system::error_code& ec,
+                                 const asio::ip::tcp::resolver::results_type& results) {
+          const std::string name = t->address.ToString();
+          if (ec) {
+            common::LogWarn("cannot resolve ingest name; keeping its previous addresses",
+                            {{"name", name}, {"error", ec.message()}});
+            std::lock_guard lock(endpoints_mu_);
+            for (const auto& [address, endpoint] : endpoints_) {
+              if (resolved_from_.count(address) && resolved_from_[address] == name) {
+                round->addresses.insert(address);
+              }
+            }
+          } else {
+            for (const auto& entry : results) {
+              const auto ep = entry.endpoint();
+              const std::string address = HostPort{ep.address().to_string(), ep.port()}.ToString();
+              round->addresses.insert(address);
+              std::lock_guard lock(endpoints_mu_);
+              resolved_from_[address] = name;
+            }
+          }
+          if (--round->pending == 0) finish();
+        });
+  }
+}
+
+std::shared_ptr<IngestEndpoint> TrackerApp::MakeEndpoint(const std::string& address,
+                                                         const std::string& tls_name) {
+  grpc::ChannelArguments args;
+  // Our streams retry on our own schedule; the channel's reconnects follow the same bounds.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 1000);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 30000);
+  // A vanished ingest (no RST: host down, partition) is found by pings, not after TCP timeouts.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // One connection per endpoint, not shared with another channel to the same address.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  if (!tls_name.empty()) args.SetSslTargetNameOverride(tls_name);
+  auto channel = grpc::CreateCustomChannel(address, ingest_credentials_, args);
+  return std::make_shared<IngestEndpoint>(
+      address, std::move(channel),
+      EndpointServices{.table = *table_,
+                       .health_changed = [this](const std::string& id) { board_.Changed(id); },
+                       .timers = control_.get_executor(),
+                       .authorization = ingest_authorization_,
+                       .calls = calls_,
+                       .log_limiter = log_limiter_,
+                       .reconnects = metrics_->reconnects()});
+}
+
+void TrackerApp::SetEndpoints(const std::set<std::string>& addresses) {
+  std::vector<std::shared_ptr<IngestEndpoint>> added, removed;
+  {
+    std::lock_guard lock(endpoints_mu_);
+    if (endpoints_closed_) return;
+    for (auto it = endpoints_.begin(); it != endpoints_.end();) {
+      if (addresses.count(it->first) == 0) {
+        removed.push_back(it->second);
+        resolved_from_.erase(it->first);
+        it = endpoints_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (const std::string& address : addresses) {
+      if (endpoints_.count(address) != 0) continue;
+      const auto from = resolved_from_.find(address);
+      std::string tls_name;
+      if (from != resolved_from_.end()) tls_name = ParseHostPort(from->second)->host;
+      auto endpoint = MakeEndpoint(address, tls_name);
+      endpoints_.emplace(address, endpoint);
+      added.push_back(std::move(endpoint));
+    }
+  }
+  for (const auto& endpoint : removed) {
+    common::LogInfo("ingest endpoint removed", {{"endpoint", endpoint->name()}});
+    endpoint->Stop(/*forget=*/true);
+  }
+  for (const auto& endpoint : added) {
+    common::LogInfo("ingest endpoint added", {{"endpoint", endpoint->name()}});
+    endpoint->Start();
+  }
+}
+
+void TrackerApp::Stop() {
+  std::lock_guard lock(stop_mu_);
+  if (stopped_) return;
+  stopped_ = true;
+  const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_grace;
+  if (started_) common::LogInfo("tracker stopping");
+  if (grpc_server_) grpc_server_->GetHealthCheckService()->Shutdown();  // NOT_SERVING first
+  std::vector<std::shared_ptr<IngestEndpoint>> endpoints;
+  {
+    std::lock_guard endpoints_lock(endpoints_mu_);
+    endpoints_closed_ = true;
+    for (auto& [address, endpoint] : endpoints_) endpoints.push_back(endpoint);
+    endpoints_.clear();
+  }
+  asio::post(control_, [this] {
+    resolve_timer_.cancel();
+    resolver_.cancel();
+  });
+  for (const auto& endpoint : endpoints) endpoint->Stop(/*forget=*/false);
+  calls_.WaitIdle(deadline);
+  table_->StopAll(deadline);  // each node's loop processes what is queued
+  if (grpc_server_) {
+    board_.Drain();
+    while (board_.watchers() != 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::thread([this] { grpc_server_->Shutdown(std::chrono::system_clock::now()); }).join();
+  }
+  if (control_thread_.joinable()) {
+    // FIFO: whatever the shutdown posted (watchers deleting themselves) runs before this.
+    asio::post(control_, [this] { control_.stop(); });
+    control_thread_.join();
+  }
+  exposer_.reset();
+  if (started_) common::LogInfo("tracker stopped");
+}
+
+}  // namespace radarhub::tracker

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <prometheus/collectable.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+#include "node_table.hpp"
+#include "radarhub/metrics/families.hpp"
+
+namespace radarhub::tracker {
+
+// The tracker's Prometheus metrics (operations.md). Per-node families are read from the node
+// table at scrape time; the data path only bumps atomics. Thread-safe.
+class TrackerMetrics final : public prometheus::Collectable {
+ public:
+  explicit TrackerMetrics(const NodeTable* table = nullptr) : table_(table) {}
+  void SetTable(const NodeTable* table) { table_ = table; }
+
+  std::atomic<uint64_t>& reconnects() { return reconnects_; }
+  void FrameProcessed(std::chrono::nanoseconds latency) {
+    processed_.fetch_add(1, std::memory_order_relaxed);
+    frame_latency_.Observe(latency);
+  }
+  uint64_t frames_processed() const { return processed_.load(std::memory_order_relaxed); }
+
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  const NodeTable* table_;
+  std::atomic<uint64_t> reconnects_{0};
+  std::atomic<uint64_t> processed_{0};
+  metrics::LatencyHistogram frame_latency_;
+};
+
+// The stage until tracking lands: counts each frame and records ingest `received_at` → now.
+class PassThroughStage final : public FrameStage {
+ public:
+  explicit PassThroughStage(TrackerMetrics& metrics) : metrics_(metrics) {}
+  void Process(v1::DetectionFrame& frame) override;
+
+ private:
+  TrackerMetrics& metrics_;
+};
+
+}  // namespace radarhub::tracker

@@ -1,0 +1,109 @@
+#pragma once
+
+#include <utility>
+
+#include <grpcpp/health_check_service_interface.h>
+#include <boost/asio/any_io_executor.hpp>
+
+#include <atomic>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "node_table.hpp"
+#include "radarhub/rpc/api_token.hpp"
+#include "radarhub/v1/radarhub.grpc.pb.h"
+
+namespace radarhub::tracker {
+
+class HealthWatcher;
+
+// Publishes each node's health where clients look: grpc.health.v1 `node/<id>` and every
+// WatchHealth stream. All state lives on one "control" thread; Changed() may be called from any.
+// A change is published by re-reading the node's current health, so reports racing each other
+// can never publish a stale state last.
+class HealthBoard final {
+ public:
+  HealthBoard(boost::asio::any_io_executor control, const NodeTable& table);
+
+  void Attach(grpc::HealthCheckServiceInterface* health);  // before any Changed()
+  void Changed(const std::string& node_id);
+  // Ends every watcher with UNAVAILABLE once it has written what it holds; refuses new ones.
+  void Drain();
+  size_t watchers() const { return watcher_count_.load(); }
+
+  // Control thread only (HealthWatcher).
+  void Add(HealthWatcher* watcher);
+  void Remove(HealthWatcher* watcher);
+  const NodeTable& table() const { return table_; }
+  const boost::asio::any_io_executor& control() const { return control_; }
+
+ private:
+  struct Published {
+    bool healthy = false;
+    std::string reason;
+    std::string source;
+  };
+  void Publish(const std::string& node_id);
+
+  const boost::asio::any_io_executor control_;
+  const NodeTable& table_;
+  grpc::HealthCheckServiceInterface* health_ = nullptr;
+  std::unordered_map<std::string, Published> published_;  // control thread
+  std::vector<HealthWatcher*> watchers_;                  // control thread
+  bool draining_ = false;                                 // control thread
+  std::atomic<size_t> watcher_count_{0};
+};
+
+// One WatchHealth stream: the current state of the requested nodes first, then every change.
+// Pending updates are kept per node (a set, not a log), so a slow watcher holds at most one entry
+// per node and always gets the node's latest state. Driven on the control thread.
+class HealthWatcher final : public grpc::ServerWriteReactor<v1::NodeHealth> {
+ public:
+  HealthWatcher(HealthBoard& board, std::set<std::string> node_ids);
+
+  // Control thread.
+  void Enqueue(const std::string& node_id);
+  void Drain();
+  bool Wants(const std::string& node_id) const {
+    return node_ids_.empty() || node_ids_.count(node_id) != 0;
+  }
+
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  void Next();
+  void FinishOnce(const grpc::Status& status);
+
+  HealthBoard& board_;
+  const std::set<std::string> node_ids_;
+  std::vector<std::string> order_;  // control thread: pending node ids, FIFO
+  size_t order_head_ = 0;
+  std::set<std::string> pending_;  // control thread
+  v1::NodeHealth message_;
+  bool writing_ = false, finished_ = false, draining_ = false;  // control thread
+};
+
+// radarhub.v1.Tracker (api.md): ListNodes and WatchHealth, behind the API token.
+class TrackerService final : public v1::Tracker::CallbackService {
+ public:
+  TrackerService(const rpc::ApiTokenGuard& api_token, const NodeTable& table, HealthBoard& board)
+      : api_token_(api_token), table_(table), board_(board) {}
+
+  grpc::ServerUnaryReactor* ListNodes(grpc::CallbackServerContext* context,
+                                      const v1::TrackerListNodesRequest* request,
+                                      v1::TrackerListNodesResponse* response) override;
+  grpc::ServerWriteReactor<v1::NodeHealth>* WatchHealth(
+      grpc::CallbackServerContext* context, const v1::WatchHealthRequest* request) override;
+
+ private:
+  const rpc::ApiTokenGuard& api_token_;
+  const NodeTable& table_;
+  HealthBoard& board_;
+};
+
+}  // namespace radarhub::tracker
