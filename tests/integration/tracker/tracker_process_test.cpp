@@ -1,0 +1,216 @@
+// The real radarhub-tracker and radarhub-ingest binaries as users run them, observed through the
+// tracker's own API (WatchHealth, ListNodes, grpc.health.v1) and /metrics.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <set>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "http_get.hpp"
+#include "radarhub/receiver/shard.hpp"
+#include "support/metrics.hpp"
+#include "support/tcp_client.hpp"
+#include "support/wait.hpp"
+#include "tracker_support.hpp"
+
+namespace radarhub::testing {
+namespace {
+
+const std::string kTracker = RADARHUB_TRACKER_BIN;
+
+std::unique_ptr<ChildProcess> StartTracker(const std::string& ingest,
+                                           std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"--ingest",         ingest,       "--grpc-listen", "127.0.0.1:0",
+                                   "--metrics-listen", "127.0.0.1:0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return std::make_unique<ChildProcess>(kTracker, args);
+}
+
+std::string Loopback(uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
+
+grpc::health::v1::HealthCheckResponse::ServingStatus NodeServing(uint16_t port,
+                                                                 const std::string& node) {
+  auto stub = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(Loopback(port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 5s);
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(node.empty() ? "" : "node/" + node);
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status status = stub->Check(&context, request, &response);
+  return status.ok() ? response.status() : grpc::health::v1::HealthCheckResponse::UNKNOWN;
+}
+
+double Ms(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+const std::vector<std::string> kNodes = {"radar1", "radar2", "radar3"};
+
+// The ingest dies (kill -9) while streaming: every node turns ingest_unreachable within 1 s. It
+// comes back on the same ports: the tracker reconnects by itself and nodes turn healthy as they
+// reconnect. The times are printed for the record.
+TEST(TrackerProcessTest, KilledIngestTurnsEveryNodeUnreachableAndRecoversOnRestart) {
+  auto ingest = StartIngest();
+  const uint16_t node_port = ingest->ListeningPort("node"),
+                 grpc_port = ingest->ListeningPort("grpc");
+  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
+  auto tracker = StartTracker(Loopback(grpc_port));
+  const uint16_t tracker_port = tracker->ListeningPort("grpc");
+  ASSERT_NE(tracker_port, 0) << tracker->Stderr();
+  HealthWatch watch(tracker_port);
+
+  std::vector<std::unique_ptr<TcpClient>> nodes;
+  for (const auto& id : kNodes) {
+    nodes.push_back(std::make_unique<TcpClient>(node_port));
+    ASSERT_TRUE(nodes.back()->Send(Hello(id) + Frame(id, 1) + Frame(id, 2)));
+  }
+  ASSERT_TRUE(watch.WaitAll(kNodes, "ok")) << tracker->Stderr();
+  EXPECT_EQ(NodeServing(tracker_port, "radar1"), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  const auto killed = std::chrono::steady_clock::now();
+  ingest->Signal(SIGKILL);
+  ingest->Wait(5s);
+  const auto unreachable = watch.WaitAll(kNodes, "ingest_unreachable", 5s);
+  ASSERT_TRUE(unreachable) << tracker->Stderr();
+  EXPECT_LT(*unreachable - killed, 1s);
+  EXPECT_EQ(NodeServing(tracker_port, "radar1"),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(NodeServing(tracker_port, ""), grpc::health::v1::HealthCheckResponse::SERVING)
+      << "the tracker itself stays up";
+
+  nodes.clear();
+  const auto restarted = std::chrono::steady_clock::now();
+  ingest = StartIngest(node_port, grpc_port);
+  ASSERT_EQ(ingest->ListeningPort("grpc"), grpc_port) << ingest->Stderr();
+  for (const auto& id : kNodes) {
+    nodes.push_back(std::make_unique<TcpClient>(node_port));
+    ASSERT_TRUE(nodes.back()->Send(Hello(id) + Frame(id, 3)));
+  }
+  const auto healthy = watch.WaitAll(kNodes, "ok", 40s);
+  ASSERT_TRUE(healthy) << tracker->Stderr();
+  std::printf("kill -9 -> all unreachable: %.1f ms; restart -> all healthy: %.1f ms\n",
+              Ms(*unreachable - killed), Ms(*healthy - restarted));
+  ::testing::Test::RecordProperty("kill_to_unreachable_ms",
+                                  std::to_string(Ms(*unreachable - killed)));
+  ::testing::Test::RecordProperty("restart_to_healthy_ms",
+                                  std::to_string(Ms(*healthy - restarted)));
+
+  // Frames of the new ingest process (a new epoch) reach the tracker too.
+  ASSERT_TRUE(nodes[0]->Send(Frame("radar1", 4)));
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& n : ListTrackerNodes(tracker_port)) {
+      if (n.node_id() == "radar1" && n.last_timestamp_ms() == 4) return true;
+    }
+    return false;
+  }));
+  const std::string page =
+      tools::HttpGet("127.0.0.1", tracker->ListeningPort("metrics"), "/metrics", 2s).value_or("");
+  EXPECT_GE(MetricValue(page, "radarhub_tracker_stream_reconnects_total"), 1) << page;
+  EXPECT_EQ(MetricValue(page, R"(radarhub_tracker_node_healthy{node_id="radar1"})"), 1);
+
+  tracker->Signal(SIGTERM);
+  const auto code = tracker->Wait(15s);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0) << tracker->Stderr();
+}
+
+// A node disconnecting is seen as node_disconnected within 100 ms; reconnecting, healthy again.
+TEST(TrackerProcessTest, NodeDisconnectIsSeenWithin100ms) {
+  auto ingest = StartIngest();
+  const uint16_t node_port = ingest->ListeningPort("node"),
+                 grpc_port = ingest->ListeningPort("grpc");
+  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
+  auto tracker = StartTracker(Loopback(grpc_port));
+  const uint16_t tracker_port = tracker->ListeningPort("grpc");
+  ASSERT_NE(tracker_port, 0) << tracker->Stderr();
+  HealthWatch watch(tracker_port);
+
+  auto node = std::make_unique<TcpClient>(node_port);
+  ASSERT_TRUE(node->Send(Hello("radar1") + Frame("radar1", 1)));
+  ASSERT_TRUE(watch.WaitAll({"radar1"}, "ok"));
+  for (int round = 0; round < 3; ++round) {
+    const auto closed = std::chrono::steady_clock::now();
+    node->Close();
+    const auto seen = watch.WaitAll({"radar1"}, "node_disconnected", 5s);
+    ASSERT_TRUE(seen);
+    EXPECT_LT(*seen - closed, 100ms) << "round " << round;
+    std::printf("node close -> node_disconnected: %.2f ms\n", Ms(*seen - closed));
+    EXPECT_FALSE(watch.Latest("radar1").healthy());
+    node = std::make_unique<TcpClient>(node_port);
+    ASSERT_TRUE(node->Send(Hello("radar1")));
+    ASSERT_TRUE(watch.WaitAll({"radar1"}, "ok"));
+    EXPECT_EQ(watch.Latest("radar1").source(), Loopback(grpc_port));
+  }
+}
+
+// Two ingest processes with nodes spread over them and two tracker shards given both: together
+// the shards track every node exactly once, each the nodes its rendezvous hash gives it. A node
+// moving to the other ingest stays healthy on its shard, now served from there.
+TEST(TrackerProcessTest, TwoShardsOverTwoIngestsCoverEveryNodeExactlyOnce) {
+  auto a = StartIngest(), b = StartIngest();
+  const uint16_t a_node = a->ListeningPort("node"), a_grpc = a->ListeningPort("grpc");
+  const uint16_t b_node = b->ListeningPort("node"), b_grpc = b->ListeningPort("grpc");
+  ASSERT_NE(a_grpc, 0) << a->Stderr();
+  ASSERT_NE(b_grpc, 0) << b->Stderr();
+  const std::string both = Loopback(a_grpc) + "," + Loopback(b_grpc);
+  std::unique_ptr<ChildProcess> shards[2] = {
+      StartTracker(both, {"--shard-count", "2", "--shard-index", "0"}),
+      StartTracker(both, {"--shard-count", "2", "--shard-index", "1"})};
+  const uint16_t ports[2] = {shards[0]->ListeningPort("grpc"), shards[1]->ListeningPort("grpc")};
+  ASSERT_NE(ports[0], 0) << shards[0]->Stderr();
+  ASSERT_NE(ports[1], 0) << shards[1]->Stderr();
+
+  std::vector<std::string> ids;
+  std::map<std::string, std::unique_ptr<TcpClient>> nodes;
+  for (int i = 0; i < 10; ++i) {
+    const std::string id = "radar" + std::to_string(i);
+    ids.push_back(id);
+    nodes[id] = std::make_unique<TcpClient>(i % 2 == 0 ? a_node : b_node);
+    ASSERT_TRUE(nodes[id]->Send(Hello(id) + Frame(id, 1)));
+  }
+  std::map<std::string, std::vector<int>> owners;
+  auto healthy_everywhere = [&] {
+    owners.clear();
+    size_t healthy = 0;
+    for (int s = 0; s < 2; ++s) {
+      for (const auto& n : ListTrackerNodes(ports[s])) {
+        owners[n.node_id()].push_back(s);
+        healthy += n.healthy() ? 1 : 0;
+      }
+    }
+    return healthy == ids.size();
+  };
+  ASSERT_TRUE(WaitFor(healthy_everywhere, 10s));
+  ASSERT_EQ(owners.size(), ids.size());
+  std::set<int> used;
+  for (const auto& id : ids) {
+    ASSERT_EQ(owners[id].size(), 1u) << id << " tracked by both shards";
+    EXPECT_EQ(static_cast<uint32_t>(owners[id][0]), receiver::ShardOf(id, 2)) << id;
+    used.insert(owners[id][0]);
+  }
+  EXPECT_EQ(used.size(), 2u) << "both shards have work";
+
+  // radar0 moves from ingest a to ingest b.
+  const int owner = owners["radar0"][0];
+  nodes["radar0"].reset();
+  nodes["radar0"] = std::make_unique<TcpClient>(b_node);
+  ASSERT_TRUE(nodes["radar0"]->Send(Hello("radar0") + Frame("radar0", 2)));
+  v1::NodeHealth moved;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const auto& n : ListTrackerNodes(ports[owner])) {
+          if (n.node_id() == "radar0") moved = n;
+        }
+        return moved.healthy() && moved.source() == Loopback(b_grpc) &&
+               moved.last_timestamp_ms() == 2;
+      },
+      10s))
+      << moved.ShortDebugString();
+  EXPECT_EQ(moved.frames_received(), 2u);
+  for (const auto& n : ListTrackerNodes(ports[1 - owner])) EXPECT_NE(n.node_id(), "radar0");
+}
+
+}  // namespace
+}  // namespace radarhub::testing

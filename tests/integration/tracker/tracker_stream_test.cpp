@@ -1,0 +1,215 @@
+// An in-process tracker (so the test sees every frame its processing loops take) against real
+// radarhub-ingest processes over real gRPC, with a loopback proxy the test can break.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "support/tcp_client.hpp"
+#include "support/tcp_proxy.hpp"
+#include "support/wait.hpp"
+#include "tracker_app.hpp"
+#include "tracker_support.hpp"
+
+namespace radarhub::testing {
+namespace {
+
+using tracker::FrameStage;
+using tracker::TrackerApp;
+using tracker::TrackerConfig;
+
+// What the processing loops took, per node, in order. A node can be held: its stage blocks
+// (a slow tracker) until released.
+class Recorder {
+ public:
+  void Take(const v1::DetectionFrame& frame) {
+    std::unique_lock lock(mu_);
+    taken_[frame.node_id()].push_back(frame.sequence());
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return held_.count(frame.node_id()) == 0; });
+  }
+  void Hold(const std::string& node) {
+    std::lock_guard lock(mu_);
+    held_.insert(node);
+  }
+  void Release(const std::string& node) {
+    std::lock_guard lock(mu_);
+    held_.erase(node);
+    changed_.notify_all();
+  }
+  std::vector<uint64_t> Taken(const std::string& node) {
+    std::lock_guard lock(mu_);
+    return taken_[node];
+  }
+  bool WaitTaken(const std::string& node, size_t n, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    return changed_.wait_for(lock, timeout, [&] { return taken_[node].size() >= n; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::map<std::string, std::vector<uint64_t>> taken_;
+  std::set<std::string> held_;
+};
+
+class RecordingStage final : public FrameStage {
+ public:
+  explicit RecordingStage(Recorder& recorder) : recorder_(recorder) {}
+  void Process(v1::DetectionFrame& frame) override { recorder_.Take(frame); }
+
+ private:
+  Recorder& recorder_;
+};
+
+class TrackerStreamTest : public ::testing::Test {
+ protected:
+  void StartTracker(uint16_t ingest_grpc_port, TrackerConfig config = {}) {
+    config.ingest = {{{"127.0.0.1", ingest_grpc_port}, false}};
+    config.grpc_listen = {"127.0.0.1", 0};
+    config.metrics_listen.reset();
+    tracker_ = std::make_unique<TrackerApp>(
+        config, [this](const std::string&) { return std::make_unique<RecordingStage>(recorder_); });
+    std::string error;
+    ASSERT_TRUE(tracker_->Start(error)) << error;
+  }
+
+  std::shared_ptr<tracker::TrackedNode> WaitHealthy(const std::string& node,
+                                                    std::chrono::milliseconds timeout = 10s) {
+    std::shared_ptr<tracker::TrackedNode> found;
+    WaitFor(
+        [&] {
+          found = tracker_->table().Find(node);
+          return found && found->receiver().Healthy();
+        },
+        timeout);
+    return found && found->receiver().Healthy() ? found : nullptr;
+  }
+
+  Recorder recorder_;
+  std::unique_ptr<TrackerApp> tracker_;
+};
+
+// Only the tracker's gRPC connection breaks, for 2 s, while the node keeps sending: the stream
+// comes back by itself, resumes from the last (epoch, sequence), and the processing loop gets
+// every frame exactly once, in order.
+TEST_F(TrackerStreamTest, BrokenStreamResumesWithEveryFrameInOrderNoneTwice) {
+  auto ingest = StartIngest();
+  const uint16_t grpc_port = ingest->ListeningPort("grpc");
+  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
+  TcpProxy proxy(grpc_port);
+  StartTracker(proxy.port());
+  TcpClient node(ingest->ListeningPort("node"));
+  ASSERT_TRUE(node.Send(Hello("radar1")));
+  const auto tracked = WaitHealthy("radar1");
+  ASSERT_TRUE(tracked) << "never healthy";
+
+  constexpr int kFrames = 1500;  // 3 s at 500 Hz: the break falls in the middle
+  std::atomic<int> sent{0};
+  std::thread sender([&] {
+    for (int i = 1; i <= kFrames; ++i) {
+      node.Send(Frame("radar1", 1000 + i));
+      sent.store(i);
+      std::this_thread::sleep_for(2ms);
+    }
+  });
+  ASSERT_TRUE(WaitFor([&] { return sent.load() >= 200; }));
+  proxy.Break();
+  EXPECT_TRUE(WaitFor([&] { return !tracked->receiver().Healthy(); }, 1s))
+      << "a broken stream must turn the node unhealthy";
+  EXPECT_STREQ(tracked->receiver().health().reason, "ingest_unreachable");
+  std::this_thread::sleep_for(2s);
+  const int sent_during_break = sent.load();
+  proxy.Heal();
+  sender.join();
+  EXPECT_GT(sent_during_break, 600) << "the node kept sending through the break";
+
+  ASSERT_TRUE(recorder_.WaitTaken("radar1", kFrames, 20s))
+      << "took " << recorder_.Taken("radar1").size() << " of " << kFrames;
+  const auto taken = recorder_.Taken("radar1");
+  ASSERT_EQ(taken.size(), static_cast<size_t>(kFrames));
+  for (size_t i = 0; i < taken.size(); ++i) ASSERT_EQ(taken[i], i + 1) << "at " << i;
+  const auto c = tracked->receiver().counters();
+  EXPECT_EQ(c.missed, 0u);
+  EXPECT_EQ(c.dropped, 0u);
+  EXPECT_TRUE(tracked->receiver().Healthy());
+  EXPECT_GE(tracker_->metrics().reconnects().load(), 1u);
+}
+
+// A stalled processing loop costs its own node's oldest frames, counted, and nothing else: the
+// stream reader keeps taking frames (ingest never has to drop any for this tracker), the queue
+// keeps the newest, and another node's frames flow meanwhile.
+TEST_F(TrackerStreamTest, QueueOverflowDropsOldestAndNeverBlocksTheReader) {
+  auto ingest = StartIngest();
+  const uint16_t grpc_port = ingest->ListeningPort("grpc");
+  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
+  TrackerConfig config;
+  config.queue_size = 50;
+  StartTracker(grpc_port, config);
+  TcpClient slow(ingest->ListeningPort("node")), other(ingest->ListeningPort("node"));
+  ASSERT_TRUE(slow.Send(Hello("radar1")));
+  ASSERT_TRUE(other.Send(Hello("radar2")));
+  const auto tracked = WaitHealthy("radar1");
+  ASSERT_TRUE(tracked);
+  ASSERT_TRUE(WaitHealthy("radar2"));
+
+  recorder_.Hold("radar1");
+  ASSERT_TRUE(slow.Send(Frame("radar1", 1)));
+  ASSERT_TRUE(recorder_.WaitTaken("radar1", 1, 5s)) << "the stage now holds frame 1";
+  constexpr int kFrames = 1000;
+  std::string burst;
+  for (int i = 2; i <= kFrames; ++i) burst += Frame("radar1", i);
+  ASSERT_TRUE(slow.Send(burst));
+  for (int i = 1; i <= 20; ++i) ASSERT_TRUE(other.Send(Frame("radar2", i)));
+
+  ASSERT_TRUE(WaitFor([&] { return tracked->receiver().counters().received == kFrames; }, 10s))
+      << "received " << tracked->receiver().counters().received;
+  const auto c = tracked->receiver().counters();
+  EXPECT_EQ(c.dropped, static_cast<uint64_t>(kFrames - 1 - 50));
+  EXPECT_EQ(c.missed, 0u) << "the reader kept up: ingest dropped nothing for this stream";
+  EXPECT_EQ(tracked->receiver().queue_depth(), 50u);
+  EXPECT_TRUE(recorder_.WaitTaken("radar2", 20, 5s)) << "another node is not held up";
+
+  recorder_.Release("radar1");
+  ASSERT_TRUE(recorder_.WaitTaken("radar1", 51, 5s));
+  const auto taken = recorder_.Taken("radar1");
+  ASSERT_EQ(taken.size(), 51u);
+  EXPECT_EQ(taken[0], 1u);
+  for (size_t i = 1; i < taken.size(); ++i) EXPECT_EQ(taken[i], kFrames - 50 + i) << i;
+}
+
+// --max-nodes caps auto-provision (the rest are counted, not tracked); --nodes fixes the set,
+// known from the start with no_data until an ingest reports them.
+TEST_F(TrackerStreamTest, ProvisionsUpToMaxNodesOrExactlyTheFixedSet) {
+  auto ingest = StartIngest();
+  const uint16_t grpc_port = ingest->ListeningPort("grpc");
+  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
+  std::vector<std::unique_ptr<TcpClient>> nodes;
+  {
+    TrackerConfig config;
+    config.max_nodes = 2;
+    StartTracker(grpc_port, config);
+    for (const char* id : {"radar1", "radar2", "radar3"}) {
+      nodes.push_back(std::make_unique<TcpClient>(ingest->ListeningPort("node")));
+      ASSERT_TRUE(nodes.back()->Send(Hello(id)));
+    }
+    ASSERT_TRUE(WaitFor([&] { return tracker_->table().refused() == 1; }));
+    EXPECT_EQ(tracker_->table().All().size(), 2u);
+    tracker_->Stop();
+  }
+  TrackerConfig config;
+  config.nodes = {"radar3", "radar9"};
+  StartTracker(grpc_port, config);
+  const auto all = tracker_->table().All();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0]->id(), "radar3");
+  EXPECT_EQ(all[1]->id(), "radar9");
+  EXPECT_TRUE(WaitHealthy("radar3"));
+  EXPECT_STREQ(tracker_->table().Find("radar9")->receiver().health().reason, "no_data");
+  EXPECT_EQ(tracker_->table().All().size(), 2u) << "radar1 and radar2 stay untracked";
+}
+
+}  // namespace
+}  // namespace radarhub::testing
