@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The demo: ingest on its default ports, 3 simulated radar nodes (radar1..3) at 10 Hz, and a
-# live per-node view, until Ctrl-C. gRPC on 127.0.0.1:50051 for `radarhub watch` and grpcurl. Usage: tools/demo.sh [BUILD_DIR]
+# The demo: ingest and tracker on their default ports, 3 simulated radar nodes (radar1..3) at
+# 10 Hz, and a live per-node view (ingest counters and the tracker's health of each node), until
+# Ctrl-C. gRPC on 127.0.0.1:50051 (ingest) and :50061 (tracker) for `radarhub watch` and grpcurl.
+# Usage: tools/demo.sh [BUILD_DIR]
 set -euo pipefail
 build=${1:-build}
 logs=$(mktemp -d /tmp/radarhub-demo.XXXXXX)
@@ -24,10 +26,19 @@ if ! grep -q "^listening metrics" "$logs/ingest.log"; then
   cat "$logs/ingest.log" >&2
   exit 1
 fi
+"$build/services/tracker/radarhub-tracker" --ingest 127.0.0.1:50051 \
+  --grpc-listen 127.0.0.1:50061 --metrics-listen 127.0.0.1:9106 2>"$logs/tracker.log" &
+pids+=($!)
+for _ in $(seq 50); do grep -q "^listening metrics" "$logs/tracker.log" && break; sleep 0.1; done
+if ! grep -q "^listening metrics" "$logs/tracker.log"; then
+  cat "$logs/tracker.log" >&2
+  exit 1
+fi
 "$build/tools/radarhub" node --ingest 127.0.0.1:30050 --node-ids radar1,radar2,radar3 --rate 10 \
   >"$logs/nodes.json" 2>"$logs/nodes.log" &
 pids+=($!)
-echo "ingest on 127.0.0.1:30050 (nodes), :50051 (gRPC), :9105 (metrics); Ctrl-C to stop"
+echo "ingest on 127.0.0.1:30050 (nodes), :50051 (gRPC), :9105 (metrics);" \
+  "tracker on :50061 (gRPC), :9106 (metrics); Ctrl-C to stop"
 echo "in another shell: $build/tools/radarhub watch --nodes radar3" \
   " |  $build/tools/radarhub health --service node/radar3"
-"$build/tools/radarhub" status --metrics 127.0.0.1:9105 --interval 1s
+"$build/tools/radarhub" status --metrics 127.0.0.1:9105 --tracker 127.0.0.1:50061 --interval 1s

@@ -61,6 +61,9 @@ int main(int argc, char** argv) {
   status->add_option("--metrics", metrics, "ingest metrics HOST:PORT");
   status->add_option("--interval", interval, "refresh period");
   status->add_option("--iterations", iterations, "stop after this many refreshes (0: never)");
+  std::string tracker;
+  status->add_option("--tracker", tracker,
+                     "also show each node's health as this tracker (gRPC HOST:PORT) sees it");
 
   radarhub::tools::WatchSettings watch_settings;
   auto* watch = app.add_subcommand("watch", "print a Subscribe stream as JSON lines");
@@ -144,5 +147,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   return radarhub::tools::RunStatusView(
-      host, port, std::chrono::duration_cast<std::chrono::milliseconds>(*every), iterations);
+      host, port, tracker, std::chrono::duration_cast<std::chrono::milliseconds>(*every),
+      iterations);
 }

@@ -15,8 +15,9 @@ struct NodeRow {
 // Per-node rows read from an ingest's Prometheus page.
 std::map<std::string, NodeRow> ParseIngestMetrics(const std::string& page);
 
-// Prints a live per-node table from the ingest's /metrics every `interval` until stopped.
-int RunStatusView(const std::string& host, uint16_t port, std::chrono::milliseconds interval,
-                  int iterations);
+// Prints a live per-node table from the ingest's /metrics every `interval` until stopped; with a
+// tracker address, each node's health as that tracker sees it (Tracker/ListNodes) too.
+int RunStatusView(const std::string& host, uint16_t port, const std::string& tracker,
+                  std::chrono::milliseconds interval, int iterations);
 
 }  // namespace radarhub::tools

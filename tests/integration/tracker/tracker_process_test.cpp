@@ -212,5 +212,49 @@ TEST(TrackerProcessTest, TwoShardsOverTwoIngestsCoverEveryNodeExactlyOnce) {
   for (const auto& n : ListTrackerNodes(ports[1 - owner])) EXPECT_NE(n.node_id(), "radar0");
 }
 
+// `dns:///name:port` stands for every address the name resolves to (a headless Service): each is
+// its own endpoint, named by its address.
+TEST(TrackerProcessTest, DnsTargetReachesTheIngestBehindTheName) {
+  auto ingest = StartIngest();
+  const uint16_t node_port = ingest->ListeningPort("node"),
+                 grpc_port = ingest->ListeningPort("grpc");
+  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
+  auto tracker = StartTracker("dns:///localhost:" + std::to_string(grpc_port),
+                              {"--resolve-interval", "200ms"});
+  const uint16_t tracker_port = tracker->ListeningPort("grpc");
+  ASSERT_NE(tracker_port, 0) << tracker->Stderr();
+  TcpClient node(node_port);
+  ASSERT_TRUE(node.Send(Hello("radar1")));
+  v1::NodeHealth seen;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const auto nodes = ListTrackerNodes(tracker_port);
+        if (!nodes.empty()) seen = nodes[0];
+        return seen.healthy();
+      },
+      10s))
+      << tracker->Stderr();
+  EXPECT_EQ(seen.source(), Loopback(grpc_port));
+}
+
+TEST(TrackerProcessTest, BadSettingsStopItWithOneLineNamingTheSetting) {
+  for (const auto& [args, setting] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--ingest", "nohostport"}, "--ingest"},
+           {{"--ingest", "dns:///"}, "--ingest"},
+           {{"--shard-count", "2", "--shard-index", "2"}, "--shard-index"},
+           {{"--nodes", "bad id"}, "--nodes"},
+           {{"--queue-size", "0"}, "--queue-size"},
+           {{"--shutdown-grace", "soon"}, "--shutdown-grace"},
+           {{"--grpc-listen", "127.0.0.1:0", "--metrics-listen", "", "--api-token-file",
+             "/nonexistent/token"},
+            "--api-token-file"}}) {
+    ChildProcess tracker(kTracker, args);
+    const auto code = tracker.Wait(10s);
+    ASSERT_TRUE(code) << setting;
+    EXPECT_EQ(*code, 2) << setting;
+    EXPECT_NE(tracker.Stderr().find(setting), std::string::npos) << tracker.Stderr();
+  }
+}
+
 }  // namespace
 }  // namespace radarhub::testing
