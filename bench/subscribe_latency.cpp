@@ -1,13 +1,19 @@
 // End-to-end latency from a node's write() to a gRPC subscriber's receipt, and the frames/s one
 // subscriber receives. One process plays N nodes over real TCP (paced, staggered) and one
-// subscriber to every node over real gRPC, so both ends read the same steady clock.
+// subscriber to every node over real gRPC, so both ends read the same steady clock. With
+// --via-tracker the subscriber is the tracker itself (in-process, the same TrackerApp as
+// radarhub-tracker: one Subscribe stream per node) and latency ends when a node's processing loop
+// dequeues the frame.
 //
 //   subscribe_latency_bench --node-port P --grpc-port G --nodes 1000 --rate 10 --seconds 30
+//   subscribe_latency_bench --node-port P --grpc-port G --nodes 1000 --rate 10 --via-tracker
 //   subscribe_latency_bench --grpc-port G --nodes 0 --seconds 10   (subscriber only: frames/s)
 #include <arpa/inet.h>
 #include <grpcpp/create_channel.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,11 +22,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "radarhub/v1/radarhub.grpc.pb.h"
+#include "tracker_app.hpp"
 
 namespace {
 
@@ -85,6 +93,11 @@ int main(int argc, char** argv) {
   int nodes = 1000, detections = 10;
   double rate = 10, seconds = 30, warmup = 2;
   std::string token = "bench";
+  bool via_tracker = false;
+  int generator_cpu = -1;
+  app.add_option("--generator-cpu", generator_cpu,
+                 "run the simulated nodes on this core, the rest where the process was placed");
+  app.add_flag("--via-tracker", via_tracker, "measure to the tracker's dequeue, not a subscriber");
   app.add_option("--node-port", node_port);
   app.add_option("--grpc-port", grpc_port)->required();
   app.add_option("--nodes", nodes, "simulated nodes (0: subscribe only, count frames/s)");
@@ -107,7 +120,7 @@ int main(int argc, char** argv) {
   auto stub = radarhub::v1::Ingest::NewStub(channel);
   grpc::ClientContext context;
   radarhub::v1::SubscribeRequest request;
-  request.set_frames(true);
+  request.set_frames(!via_tracker);  // the tracker's own streams carry the frames then
   auto reader = stub->Subscribe(&context, request);
 
   // Also, from the frame's received_at (ingest's wall clock when it read the line): the part of
@@ -123,6 +136,28 @@ int main(int argc, char** argv) {
   std::atomic<int64_t> measure_from{INT64_MAX}, measure_to{INT64_MAX};
   std::atomic<uint64_t> frames_in_window{0}, gaps{0}, responses{0};
   std::atomic<bool> done{false};
+  std::mutex record_mu;  // the tracker's per-node loops record concurrently
+  auto record = [&](const radarhub::v1::DetectionFrame& frame, int64_t now, int64_t wall_now) {
+    if (now >= measure_from.load(std::memory_order_relaxed) &&
+        now < measure_to.load(std::memory_order_relaxed)) {
+      frames_in_window.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (nodes == 0) return;
+    const int node = std::atoi(frame.node_id().c_str() + 4);
+    const uint64_t seq = frame.sequence();
+    if (node < 0 || node >= nodes || seq == 0 || seq > static_cast<uint64_t>(frames_per_node)) {
+      return;
+    }
+    const int64_t at = sent_ns[static_cast<size_t>(node)][seq - 1].load();
+    if (at >= measure_from.load(std::memory_order_relaxed)) {
+      const auto& r = frame.received_at();
+      const int64_t read_wall = r.seconds() * 1000000000 + r.nanos();
+      std::lock_guard lock(record_mu);
+      latencies.push_back(now - at);
+      to_ingest.push_back(read_wall - sent_wall_ns[static_cast<size_t>(node)][seq - 1].load());
+      from_ingest.push_back(wall_now - read_wall);
+    }
+  };
   std::thread receiver([&] {
     radarhub::v1::SubscribeResponse response;
     while (reader->Read(&response)) {
@@ -131,29 +166,40 @@ int main(int argc, char** argv) {
       responses.fetch_add(1, std::memory_order_relaxed);
       for (const auto& e : response.events()) {
         if (e.has_dropped()) gaps.fetch_add(1);
-        if (!e.has_frame()) continue;
-        if (now >= measure_from.load(std::memory_order_relaxed) &&
-            now < measure_to.load(std::memory_order_relaxed)) {
-          frames_in_window.fetch_add(1, std::memory_order_relaxed);
-        }
-        if (nodes == 0) continue;
-        const int node = std::atoi(e.node_id().c_str() + 4);
-        const uint64_t seq = e.frame().sequence();
-        if (node < 0 || node >= nodes || seq == 0 || seq > static_cast<uint64_t>(frames_per_node)) {
-          continue;
-        }
-        const int64_t at = sent_ns[static_cast<size_t>(node)][seq - 1].load();
-        if (at >= measure_from.load(std::memory_order_relaxed)) {
-          latencies.push_back(now - at);
-          const auto& r = e.frame().received_at();
-          const int64_t read_wall = r.seconds() * 1000000000 + r.nanos();
-          to_ingest.push_back(read_wall - sent_wall_ns[static_cast<size_t>(node)][seq - 1].load());
-          from_ingest.push_back(wall_now - read_wall);
-        }
+        if (e.has_frame()) record(e.frame(), now, wall_now);
       }
     }
     done = true;
   });
+
+  // The tracker's stage: each node's processing loop records the frame it just dequeued.
+  class RecordingStage final : public radarhub::tracker::FrameStage {
+   public:
+    explicit RecordingStage(decltype(record)& r) : record_(r) {}
+    void Process(radarhub::v1::DetectionFrame& frame) override {
+      record_(frame, NowNs(), WallNs());
+    }
+
+   private:
+    decltype(record)& record_;
+  };
+  std::unique_ptr<radarhub::tracker::TrackerApp> tracker;
+  if (via_tracker) {
+    radarhub::common::Logger::Configure(radarhub::common::LogLevel::kWarn,
+                                        radarhub::common::LogFormat::kText);
+    radarhub::tracker::TrackerConfig config;
+    config.ingest = {{{"127.0.0.1", grpc_port}, false}};
+    config.grpc_listen = {"127.0.0.1", 0};
+    config.metrics_listen.reset();
+    config.max_nodes = static_cast<size_t>(std::max(nodes, 1));
+    tracker = std::make_unique<radarhub::tracker::TrackerApp>(
+        config, [&](const std::string&) { return std::make_unique<RecordingStage>(record); });
+    std::string error;
+    if (!tracker->Start(error)) {
+      std::fprintf(stderr, "tracker: %s\n", error.c_str());
+      return 1;
+    }
+  }
 
   if (nodes == 0) {
     std::this_thread::sleep_for(std::chrono::duration<double>(warmup));
@@ -173,6 +219,12 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (generator_cpu >= 0) {  // after the tracker's threads exist: they keep the process placement
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(generator_cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  }
   std::vector<int> fds;
   for (int i = 0; i < nodes; ++i) {
     fds.push_back(ConnectTcp(node_port));
@@ -181,7 +233,8 @@ int main(int argc, char** argv) {
                               "\n";
     WriteAll(fds.back(), hello.data(), hello.size());
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // hellos settle before pacing
+  // Hellos settle (and the tracker opens its per-node streams) before pacing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(via_tracker ? 3000 : 500));
 
   // Node i sends its k-th frame at start + (k + i / nodes) / rate: evenly staggered.
   std::string detections_json;
@@ -225,20 +278,33 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the last frames arrive
   context.TryCancel();
   receiver.join();
+  uint64_t tracker_missed = 0, tracker_dropped = 0;
+  if (tracker) {
+    for (const auto& node : tracker->table().All()) {
+      tracker_missed += node->receiver().counters().missed;
+      tracker_dropped += node->receiver().counters().dropped;
+    }
+    tracker->Stop();
+  }
   for (int fd : fds) ::close(fd);
 
   const size_t n = latencies.size();
   const double p50 = Percentile(latencies, 0.50), p99 = Percentile(latencies, 0.99),
                p999 = Percentile(latencies, 0.999), max = Percentile(latencies, 1.0);
   std::printf(
-      "{\"nodes\":%d,\"rate_hz\":%.0f,\"detections\":%d,\"seconds\":%.0f,\"frames_measured\":%zu,"
+      "{\"to\":\"%s\",\"nodes\":%d,\"rate_hz\":%.0f,\"detections\":%d,\"seconds\":%.0f,\"frames_"
+      "measured\":%zu,"
       "\"expected\":%.0f,\"latency_us\":{\"p50\":%.1f,\"p99\":%.1f,\"p99.9\":%.1f,\"max\":%.1f},"
       "\"write_to_ingest_read_us\":{\"p50\":%.1f,\"p99\":%.1f},"
       "\"ingest_read_to_receive_us\":{\"p50\":%.1f,\"p99\":%.1f},"
-      "\"gaps\":%llu,\"responses\":%llu,\"sends_late_over_1ms\":%lld}\n",
-      nodes, rate, detections, seconds, n, nodes * rate * seconds, p50, p99, p999, max,
-      Percentile(to_ingest, 0.5), Percentile(to_ingest, 0.99), Percentile(from_ingest, 0.5),
-      Percentile(from_ingest, 0.99), static_cast<unsigned long long>(gaps.load()),
-      static_cast<unsigned long long>(responses.load()), static_cast<long long>(late_sends));
+      "\"gaps\":%llu,\"responses\":%llu,\"sends_late_over_1ms\":%lld,"
+      "\"tracker_missed\":%llu,\"tracker_dropped\":%llu}\n",
+      via_tracker ? "tracker_dequeue" : "subscriber", nodes, rate, detections, seconds, n,
+      nodes * rate * seconds, p50, p99, p999, max, Percentile(to_ingest, 0.5),
+      Percentile(to_ingest, 0.99), Percentile(from_ingest, 0.5), Percentile(from_ingest, 0.99),
+      static_cast<unsigned long long>(gaps.load()),
+      static_cast<unsigned long long>(responses.load()), static_cast<long long>(late_sends),
+      static_cast<unsigned long long>(tracker_missed),
+      static_cast<unsigned long long>(tracker_dropped));
   return 0;
 }
