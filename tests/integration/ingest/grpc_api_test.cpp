@@ -211,6 +211,9 @@ TEST_F(GrpcApiTest, SubscriptionToANodeNotYetSeenWaitsForIt) {
 TEST_F(GrpcApiTest, StatusOnlySubscriptionGetsNoFrames) {
   StartIngest();
   Subscription sub(*stub_, Request({"radar1"}, /*frames=*/false));
+  // The stream is open at the server before the node comes and goes (else its snapshot would
+  // already say disconnected).
+  ASSERT_TRUE(WaitFor([&] { return app_->service()->streams() == 1; }));
   auto node = ConnectNode("radar1");
   ASSERT_TRUE(node->Send(FrameLine("radar1", 1) + FrameLine("radar1", 2)));
   WaitAccepted("radar1", 2);
@@ -219,7 +222,8 @@ TEST_F(GrpcApiTest, StatusOnlySubscriptionGetsNoFrames) {
   ASSERT_TRUE(connected && connected->has_status());
   EXPECT_TRUE(connected->status().connected());
   auto disconnected = sub.Next();
-  ASSERT_TRUE(disconnected && disconnected->has_status()) << disconnected->DebugString();
+  ASSERT_TRUE(disconnected && disconnected->has_status())
+      << (disconnected ? disconnected->DebugString() : "nothing");
   EXPECT_FALSE(disconnected->status().connected());
 }
 
