@@ -1,6 +1,7 @@
 #include "node_table.hpp"
 
 #include <google/protobuf/util/time_util.h>
+#include <pthread.h>
 
 #include "radarhub/common/log.hpp"
 #include "radarhub/receiver/shard.hpp"

@@ -111,13 +111,16 @@ void Subscription::Ended(const grpc::Status& status, bool was_live) {
     // Every node's stream ends together when an ingest goes: one line per endpoint and period.
     const uint64_t n = context_.log_limiter->Admit(
         context_.endpoint + "\n" + (was_live ? "1" : "0"), std::chrono::steady_clock::now());
+    const bool refused = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                         status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
     if (n != 0) {
-      common::LogWarn(
-          was_live ? "ingest stream ended; reconnecting" : "ingest unreachable; retrying",
-          {{"endpoint", context_.endpoint},
-           {"code", std::to_string(static_cast<int>(status.error_code()))},
-           {"message", status.error_message()},
-           {"streams", std::to_string(n)}});
+      common::LogWarn(refused    ? "ingest refused the tracker (check --ingest-api-token); retrying"
+                      : was_live ? "ingest stream ended; reconnecting"
+                                 : "ingest unreachable; retrying",
+                      {{"endpoint", context_.endpoint},
+                       {"code", std::to_string(static_cast<int>(status.error_code()))},
+                       {"message", status.error_message()},
+                       {"streams", std::to_string(n)}});
     }
     ScheduleRetry();
   }

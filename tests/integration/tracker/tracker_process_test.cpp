@@ -11,6 +11,8 @@
 #include "radarhub/receiver/shard.hpp"
 #include "support/metrics.hpp"
 #include "support/tcp_client.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_pki.hpp"
 #include "support/wait.hpp"
 #include "tracker_support.hpp"
 
@@ -225,6 +227,57 @@ TEST(TrackerProcessTest, DnsTargetReachesTheIngestBehindTheName) {
   ASSERT_NE(tracker_port, 0) << tracker->Stderr();
   TcpClient node(node_port);
   ASSERT_TRUE(node.Send(Hello("radar1")));
+  v1::NodeHealth seen;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const auto nodes = ListTrackerNodes(tracker_port);
+        if (!nodes.empty()) seen = nodes[0];
+        return seen.healthy();
+      },
+      10s))
+      << tracker->Stderr();
+  EXPECT_EQ(seen.source(), Loopback(grpc_port));
+}
+
+// Towards an ingest that wants TLS with client certificates and an API token, through a dns:///
+// target: the tracker gets in with --ingest-tls-* and --ingest-api-token-file. A wrong token is
+// refused and said so in the log, never echoing the token.
+TEST(TrackerProcessTest, ReachesAnIngestThatWantsMutualTlsAndAToken) {
+  TestPki pki;
+  ASSERT_TRUE(pki.ok()) << "openssl could not make the test certificates";
+  TempDir dir;
+  dir.Write("ingest-token", "ingest-api-token\n");
+  dir.Write("wrong-token", "wrong-api-token\n");
+  auto ingest = StartIngest(
+      0, 0,
+      {"--tls-cert", pki.Path("server.pem"), "--tls-key", pki.Path("server.key"), "--tls-client-ca",
+       pki.Path("ca.pem"), "--api-token-file", dir.File("ingest-token")});
+  const uint16_t node_port = ingest->ListeningPort("node"),
+                 grpc_port = ingest->ListeningPort("grpc");
+  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
+  TcpClient node(node_port);
+  ASSERT_TRUE(node.Send(Hello("radar1")));
+  const std::vector<std::string> tls = {"--ingest-tls-ca",   pki.Path("ca.pem"),
+                                        "--ingest-tls-cert", pki.Path("client.pem"),
+                                        "--ingest-tls-key",  pki.Path("client.key")};
+  auto with = [&](const std::string& token_file) {
+    std::vector<std::string> args = tls;
+    args.insert(args.end(), {"--ingest-api-token-file", token_file});
+    return args;
+  };
+
+  auto refused =
+      StartTracker("dns:///localhost:" + std::to_string(grpc_port), with(dir.File("wrong-token")));
+  EXPECT_TRUE(WaitFor(
+      [&] { return refused->Stderr().find("ingest refused the tracker") != std::string::npos; },
+      10s))
+      << refused->Stderr();
+  EXPECT_EQ(refused->Stderr().find("wrong-api-token"), std::string::npos);
+
+  auto tracker =
+      StartTracker("dns:///localhost:" + std::to_string(grpc_port), with(dir.File("ingest-token")));
+  const uint16_t tracker_port = tracker->ListeningPort("grpc");
+  ASSERT_NE(tracker_port, 0) << tracker->Stderr();
   v1::NodeHealth seen;
   ASSERT_TRUE(WaitFor(
       [&] {
