@@ -18,22 +18,20 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+# started LOG: waits until the service logging to LOG listens (its last listener is metrics).
+started() {
+  for _ in $(seq 50); do grep -q "^listening metrics" "$1" && return 0; sleep 0.1; done
+  cat "$1" >&2
+  exit 1
+}
 "$build/services/ingest/radarhub-ingest" --node-listen 127.0.0.1:30050 \
   --grpc-listen 127.0.0.1:50051 --metrics-listen 127.0.0.1:9105 2>"$logs/ingest.log" &
 pids+=($!)
-for _ in $(seq 50); do grep -q "^listening metrics" "$logs/ingest.log" && break; sleep 0.1; done
-if ! grep -q "^listening metrics" "$logs/ingest.log"; then
-  cat "$logs/ingest.log" >&2
-  exit 1
-fi
+started "$logs/ingest.log"
 "$build/services/tracker/radarhub-tracker" --ingest 127.0.0.1:50051 \
   --grpc-listen 127.0.0.1:50061 --metrics-listen 127.0.0.1:9106 2>"$logs/tracker.log" &
 pids+=($!)
-for _ in $(seq 50); do grep -q "^listening metrics" "$logs/tracker.log" && break; sleep 0.1; done
-if ! grep -q "^listening metrics" "$logs/tracker.log"; then
-  cat "$logs/tracker.log" >&2
-  exit 1
-fi
+started "$logs/tracker.log"
 "$build/tools/radarhub" node --ingest 127.0.0.1:30050 --node-ids radar1,radar2,radar3 --rate 10 \
   >"$logs/nodes.json" 2>"$logs/nodes.log" &
 pids+=($!)

@@ -7,6 +7,7 @@
 
 #include "radarhub/common/host_port.hpp"
 #include "radarhub/common/log.hpp"
+#include "radarhub/service/command_line.hpp"
 
 namespace radarhub::ingest {
 
@@ -15,7 +16,7 @@ using common::ParseHostPort;
 
 // Every setting of radarhub-ingest (operations.md, protocol.md). Plain data: the server classes
 // take this, never the flag parser.
-struct IngestConfig {
+struct IngestConfig : service::ServiceSettings {
   HostPort node_listen{"0.0.0.0", 30050};
   HostPort grpc_listen{"0.0.0.0", 50051};
   std::optional<HostPort> metrics_listen = HostPort{"0.0.0.0", 9105};
@@ -34,14 +35,6 @@ struct IngestConfig {
   size_t subscriber_queue = 8192;
   size_t max_batch = 256;
   size_t max_subscribers = 1000;
-  std::string api_token;  // secret: never logged
-  std::string api_token_file;
-  std::string tls_cert;
-  std::string tls_key;
-  std::string tls_client_ca;
-  std::chrono::milliseconds shutdown_grace{10000};
-  common::LogFormat log_format = common::LogFormat::kText;
-  common::LogLevel log_level = common::LogLevel::kInfo;
 };
 
 // Parses flags with RADARHUB_* environment fallbacks (flag > env > default). Returns nullopt after

@@ -1,20 +1,15 @@
 #include "ingest_app.hpp"
 
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server.h>
-#include <grpcpp/server_builder.h>
-#include <prometheus/exposer.h>
-#include <prometheus/registry.h>
 
 #include <boost/asio/post.hpp>
-#include <cstdio>
 #include <future>
 #include <random>
 #include <thread>
 
-#include "grpc/health/v1/health.pb.h"
 #include "radarhub/rpc/credentials.hpp"
+#include "radarhub/service/grpc_server.hpp"
 
 #include "status_event.hpp"
 
@@ -39,11 +34,6 @@ ConnectionSettings MakeConnectionSettings(const IngestConfig& c) {
       .idle_timeout = c.idle_timeout,
       .tcp_nodelay = c.tcp_nodelay,
   };
-}
-
-void PrintListening(const char* name, const std::string& host, uint16_t port) {
-  // Fixed format whatever --log-format says: tests and scripts read it to find port 0's choice.
-  std::fprintf(stderr, "listening %s %s\n", name, HostPort{host, port}.ToString().c_str());
 }
 
 }  // namespace
@@ -82,20 +72,12 @@ bool IngestApp::Start(std::string& error) {
   pump_.Start();  // before gRPC: a stream may arrive as soon as it serves
   if (!StartGrpc(error)) return false;
   if (config_.metrics_listen) {
-    try {
-      prometheus_registry_ = std::make_shared<prometheus::Registry>();
-      exposer_ = std::make_unique<prometheus::Exposer>(config_.metrics_listen->ToString());
-      exposer_->RegisterCollectable(metrics_);
-      metrics_port_ = static_cast<uint16_t>(exposer_->GetListeningPorts().at(0));
-    } catch (const std::exception& e) {
-      error = "--metrics-listen: cannot listen on " + config_.metrics_listen->ToString() + ": " +
-              e.what();
-      return false;
-    }
+    exposer_ = service::StartMetrics(*config_.metrics_listen, metrics_, metrics_port_, error);
+    if (!exposer_) return false;
   }
-  PrintListening("node", config_.node_listen.host, node_port());
-  PrintListening("grpc", config_.grpc_listen.host, grpc_port_);
-  if (exposer_) PrintListening("metrics", config_.metrics_listen->host, metrics_port_);
+  service::PrintListening("node", {config_.node_listen.host, node_port()});
+  service::PrintListening("grpc", {config_.grpc_listen.host, grpc_port_});
+  if (exposer_) service::PrintListening("metrics", {config_.metrics_listen->host, metrics_port_});
   server_->Start();
   ScheduleTick();
   pool_.Start();
@@ -136,30 +118,13 @@ bool IngestApp::StartGrpc(std::string& error) {
                             .max_subscribers = config_.max_subscribers},
       api_token_, tokens_, registry_, hub_, *metrics_, pump_.First());
   metrics_->SetQueuedEventsProbe([service = service_.get()] { return service->queued_events(); });
-  // Links health.proto's descriptor into the binary so reflection can describe the health service.
-  (void)grpc::health::v1::HealthCheckRequest::descriptor();
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(config_.grpc_listen.ToString(), credentials, &port);
-  builder.RegisterService(service_.get());
-  // Find subscribers whose host vanished without closing (their streams would hold queues), and
-  // let trackers keep idle channels alive with pings.
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
-  grpc_server_ = builder.BuildAndStart();
-  if (!grpc_server_ || port == 0) {
-    error = "--grpc-listen: cannot listen on " + config_.grpc_listen.ToString();
-    grpc_server_.reset();
-    return false;
-  }
-  grpc_port_ = static_cast<uint16_t>(port);
-  auto* health = grpc_server_->GetHealthCheckService();
-  health->SetServingStatus(v1::Ingest::service_full_name(), true);
-  node_health_.Start(*health);
+  grpc_server_ = service::StartGrpcServer({.listen = config_.grpc_listen,
+                                           .credentials = credentials,
+                                           .services = {service_.get()},
+                                           .serving = v1::Ingest::service_full_name()},
+                                          grpc_port_, error);
+  if (!grpc_server_) return false;
+  node_health_.Start(*grpc_server_->GetHealthCheckService());
   return true;
 }
 

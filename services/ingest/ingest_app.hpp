@@ -26,7 +26,6 @@ class Server;
 }
 namespace prometheus {
 class Exposer;
-class Registry;
 }  // namespace prometheus
 
 namespace radarhub::ingest {
@@ -83,7 +82,6 @@ class IngestApp final {
   std::unique_ptr<grpc::Server> grpc_server_;
   uint16_t grpc_port_ = 0;
   boost::asio::steady_timer tick_timer_;
-  std::shared_ptr<prometheus::Registry> prometheus_registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   uint16_t metrics_port_ = 0;
   std::mutex stop_mu_;

@@ -9,6 +9,7 @@
 #include "radarhub/common/host_port.hpp"
 #include "radarhub/common/log.hpp"
 #include "radarhub/rpc/credentials.hpp"
+#include "radarhub/service/command_line.hpp"
 
 namespace radarhub::tracker {
 
@@ -23,7 +24,7 @@ struct IngestTarget {
 };
 
 // Every setting of radarhub-tracker (operations.md, api.md). Plain data.
-struct TrackerConfig {
+struct TrackerConfig : service::ServiceSettings {  // serving the Tracker API
   std::vector<IngestTarget> ingest{{HostPort{"127.0.0.1", 50051}, false}};
   HostPort grpc_listen{"0.0.0.0", 50061};
   std::optional<HostPort> metrics_listen = HostPort{"0.0.0.0", 9106};
@@ -33,19 +34,10 @@ struct TrackerConfig {
   uint32_t shard_index = 0;
   uint32_t shard_count = 1;
   std::chrono::milliseconds resolve_interval{10000};
-  // Serving the Tracker API.
-  std::string api_token;  // secret: never logged
-  std::string api_token_file;
-  std::string tls_cert;
-  std::string tls_key;
-  std::string tls_client_ca;
   // Reaching the ingest: its API token (default: the same as --api-token) and TLS.
   std::string ingest_api_token;  // secret: never logged
   std::string ingest_api_token_file;
   rpc::ClientTlsSettings ingest_tls;
-  std::chrono::milliseconds shutdown_grace{10000};
-  common::LogFormat log_format = common::LogFormat::kText;
-  common::LogLevel log_level = common::LogLevel::kInfo;
 };
 
 // Parses flags with RADARHUB_* environment fallbacks (flag > env > default). Returns nullopt after

@@ -139,20 +139,23 @@ IngestEndpoint::IngestEndpoint(std::string name, std::shared_ptr<grpc::Channel> 
 
 IngestEndpoint::~IngestEndpoint() = default;
 
+SubscriptionContext IngestEndpoint::SubscriptionContextFor() {
+  return SubscriptionContext{.stub = stub_,
+                             .timers = services_.timers,
+                             .endpoint = name_,
+                             .authorization = services_.authorization,
+                             .calls = &services_.calls,
+                             .log_limiter = &services_.log_limiter,
+                             .reconnects = &services_.reconnects};
+}
+
 void IngestEndpoint::Start() {
   std::shared_ptr<Subscription> discovery;
   {
     std::lock_guard lock(mu_);
     if (stopped_ || discovery_) return;
-    discovery_ =
-        std::make_shared<Subscription>(SubscriptionContext{.stub = stub_,
-                                                           .timers = services_.timers,
-                                                           .endpoint = name_,
-                                                           .authorization = services_.authorization,
-                                                           .calls = &services_.calls,
-                                                           .log_limiter = &services_.log_limiter,
-                                                           .reconnects = &services_.reconnects},
-                                       std::make_shared<Discovery>(weak_from_this()));
+    discovery_ = std::make_shared<Subscription>(SubscriptionContextFor(),
+                                                std::make_shared<Discovery>(weak_from_this()));
     discovery = discovery_;
   }
   discovery->Start();
@@ -169,15 +172,7 @@ void IngestEndpoint::OnStatus(const v1::NodeStatus& status) {
     auto it = links_.find(node->id());
     if (it == links_.end()) {
       auto new_link = std::make_shared<NodeLink>(name_, node, services_.health_changed);
-      fresh = std::make_shared<Subscription>(
-          SubscriptionContext{.stub = stub_,
-                              .timers = services_.timers,
-                              .endpoint = name_,
-                              .authorization = services_.authorization,
-                              .calls = &services_.calls,
-                              .log_limiter = &services_.log_limiter,
-                              .reconnects = &services_.reconnects},
-          new_link);
+      fresh = std::make_shared<Subscription>(SubscriptionContextFor(), new_link);
       it = links_.emplace(node->id(), std::make_pair(new_link, fresh)).first;
     }
     link = it->second.first;

@@ -45,6 +45,7 @@ class IngestEndpoint final : public std::enable_shared_from_this<IngestEndpoint>
   class Discovery;
   class NodeLink;
   void OnStatus(const v1::NodeStatus& status);
+  SubscriptionContext SubscriptionContextFor();
 
   const std::string name_;
   const std::shared_ptr<grpc::Channel> channel_;

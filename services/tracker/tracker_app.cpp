@@ -1,29 +1,20 @@
 #include "tracker_app.hpp"
 
 #include <grpcpp/create_channel.h>
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server.h>
-#include <grpcpp/server_builder.h>
-#include <prometheus/exposer.h>
 
 #include <boost/asio/post.hpp>
-#include <cstdio>
 #include <sstream>
 
-#include "grpc/health/v1/health.pb.h"
 #include "radarhub/rpc/credentials.hpp"
+#include "radarhub/service/grpc_server.hpp"
 
 namespace radarhub::tracker {
 
 namespace asio = boost::asio;
 
 namespace {
-
-void PrintListening(const char* name, const std::string& host, uint16_t port) {
-  // Fixed format whatever --log-format says: tests and scripts read it to find port 0's choice.
-  std::fprintf(stderr, "listening %s %s\n", name, HostPort{host, port}.ToString().c_str());
-}
 
 StageFactory DefaultStages(StageFactory stages, TrackerMetrics& metrics) {
   if (stages) return stages;
@@ -78,39 +69,20 @@ bool TrackerApp::Start(std::string& error) {
   control_thread_ = std::thread([this] { control_.run(); });
 
   service_ = std::make_unique<TrackerService>(api_token_, *table_, board_);
-  (void)grpc::health::v1::HealthCheckRequest::descriptor();  // lets reflection describe health
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(config_.grpc_listen.ToString(), server_credentials, &port);
-  builder.RegisterService(service_.get());
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  grpc_server_ = builder.BuildAndStart();
-  if (!grpc_server_ || port == 0) {
-    error = "--grpc-listen: cannot listen on " + config_.grpc_listen.ToString();
-    grpc_server_.reset();
-    return false;
-  }
-  grpc_port_ = static_cast<uint16_t>(port);
-  auto* health = grpc_server_->GetHealthCheckService();
-  health->SetServingStatus(v1::Tracker::service_full_name(), true);
-  board_.Attach(health);
+  grpc_server_ = service::StartGrpcServer({.listen = config_.grpc_listen,
+                                           .credentials = server_credentials,
+                                           .services = {service_.get()},
+                                           .serving = v1::Tracker::service_full_name()},
+                                          grpc_port_, error);
+  if (!grpc_server_) return false;
+  board_.Attach(grpc_server_->GetHealthCheckService());
 
   if (config_.metrics_listen) {
-    try {
-      exposer_ = std::make_unique<prometheus::Exposer>(config_.metrics_listen->ToString());
-      exposer_->RegisterCollectable(metrics_);
-      metrics_port_ = static_cast<uint16_t>(exposer_->GetListeningPorts().at(0));
-    } catch (const std::exception& e) {
-      error = "--metrics-listen: cannot listen on " + config_.metrics_listen->ToString() + ": " +
-              e.what();
-      return false;
-    }
+    exposer_ = service::StartMetrics(*config_.metrics_listen, metrics_, metrics_port_, error);
+    if (!exposer_) return false;
   }
-  PrintListening("grpc", config_.grpc_listen.host, grpc_port_);
-  if (exposer_) PrintListening("metrics", config_.metrics_listen->host, metrics_port_);
+  service::PrintListening("grpc", {config_.grpc_listen.host, grpc_port_});
+  if (exposer_) service::PrintListening("metrics", {config_.metrics_listen->host, metrics_port_});
 
   table_->ProvisionFixed();
   asio::post(control_, [this] { Resolve(); });

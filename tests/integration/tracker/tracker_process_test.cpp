@@ -44,6 +44,19 @@ grpc::health::v1::HealthCheckResponse::ServingStatus NodeServing(uint16_t port,
   return status.ok() ? response.status() : grpc::health::v1::HealthCheckResponse::UNKNOWN;
 }
 
+// The tracker's first node once it is healthy (or as last seen, after 10 s).
+v1::NodeHealth WaitFirstNodeHealthy(uint16_t tracker_port) {
+  v1::NodeHealth seen;
+  WaitFor(
+      [&] {
+        const auto nodes = ListTrackerNodes(tracker_port);
+        if (!nodes.empty()) seen = nodes[0];
+        return seen.healthy();
+      },
+      10s);
+  return seen;
+}
+
 double Ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
@@ -227,15 +240,8 @@ TEST(TrackerProcessTest, DnsTargetReachesTheIngestBehindTheName) {
   ASSERT_NE(tracker_port, 0) << tracker->Stderr();
   TcpClient node(node_port);
   ASSERT_TRUE(node.Send(Hello("radar1")));
-  v1::NodeHealth seen;
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        const auto nodes = ListTrackerNodes(tracker_port);
-        if (!nodes.empty()) seen = nodes[0];
-        return seen.healthy();
-      },
-      10s))
-      << tracker->Stderr();
+  const v1::NodeHealth seen = WaitFirstNodeHealthy(tracker_port);
+  ASSERT_TRUE(seen.healthy()) << tracker->Stderr();
   EXPECT_EQ(seen.source(), Loopback(grpc_port));
 }
 
@@ -278,15 +284,8 @@ TEST(TrackerProcessTest, ReachesAnIngestThatWantsMutualTlsAndAToken) {
       StartTracker("dns:///localhost:" + std::to_string(grpc_port), with(dir.File("ingest-token")));
   const uint16_t tracker_port = tracker->ListeningPort("grpc");
   ASSERT_NE(tracker_port, 0) << tracker->Stderr();
-  v1::NodeHealth seen;
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        const auto nodes = ListTrackerNodes(tracker_port);
-        if (!nodes.empty()) seen = nodes[0];
-        return seen.healthy();
-      },
-      10s))
-      << tracker->Stderr();
+  const v1::NodeHealth seen = WaitFirstNodeHealthy(tracker_port);
+  ASSERT_TRUE(seen.healthy()) << tracker->Stderr();
   EXPECT_EQ(seen.source(), Loopback(grpc_port));
 }
 

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <grpcpp/server.h>
+#include <prometheus/collectable.h>
+#include <prometheus/exposer.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "radarhub/common/host_port.hpp"
+
+namespace radarhub::service {
+
+struct GrpcServerSpec {
+  common::HostPort listen;
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  std::vector<grpc::Service*> services;
+  std::string serving;  // full service name reported SERVING from the start
+};
+
+// Builds and starts a service's gRPC server the way api.md wants both: the standard health
+// service (`""` and `serving` SERVING), server reflection, and keepalive so clients whose host
+// vanished are found and idle clients may keep channels warm with pings. Null with a line naming
+// --grpc-listen if it cannot listen; `port` is the bound port (port 0 picks one).
+std::unique_ptr<grpc::Server> StartGrpcServer(const GrpcServerSpec& spec, uint16_t& port,
+                                              std::string& error);
+
+// Serves `collectable` on http://<listen>/metrics; null with a line naming --metrics-listen.
+std::unique_ptr<prometheus::Exposer> StartMetrics(
+    const common::HostPort& listen, std::shared_ptr<prometheus::Collectable> collectable,
+    uint16_t& port, std::string& error);
+
+// "listening <name> <host>:<port>" on stderr in a fixed format whatever --log-format says:
+// tests and scripts read it to learn what port 0 picked (operations.md).
+void PrintListening(const char* name, const common::HostPort& address);
+
+}  // namespace radarhub::service

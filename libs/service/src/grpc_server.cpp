@@ -1,0 +1,55 @@
+#include "radarhub/service/grpc_server.hpp"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server_builder.h>
+
+#include <cstdio>
+
+#include "grpc/health/v1/health.pb.h"
+
+namespace radarhub::service {
+
+std::unique_ptr<grpc::Server> StartGrpcServer(const GrpcServerSpec& spec, uint16_t& port,
+                                              std::string& error) {
+  // Links health.proto's descriptor into the binary so reflection can describe the health service.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int bound = 0;
+  builder.AddListeningPort(spec.listen.ToString(), spec.credentials, &bound);
+  for (grpc::Service* service : spec.services) builder.RegisterService(service);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  auto server = builder.BuildAndStart();
+  if (!server || bound == 0) {
+    error = "--grpc-listen: cannot listen on " + spec.listen.ToString();
+    return nullptr;
+  }
+  port = static_cast<uint16_t>(bound);
+  if (!spec.serving.empty()) server->GetHealthCheckService()->SetServingStatus(spec.serving, true);
+  return server;
+}
+
+std::unique_ptr<prometheus::Exposer> StartMetrics(
+    const common::HostPort& listen, std::shared_ptr<prometheus::Collectable> collectable,
+    uint16_t& port, std::string& error) {
+  try {
+    auto exposer = std::make_unique<prometheus::Exposer>(listen.ToString());
+    exposer->RegisterCollectable(collectable);
+    port = static_cast<uint16_t>(exposer->GetListeningPorts().at(0));
+    return exposer;
+  } catch (const std::exception& e) {
+    error = "--metrics-listen: cannot listen on " + listen.ToString() + ": " + e.what();
+    return nullptr;
+  }
+}
+
+void PrintListening(const char* name, const common::HostPort& address) {
+  std::fprintf(stderr, "listening %s %s\n", name, address.ToString().c_str());
+}
+
+}  // namespace radarhub::service
