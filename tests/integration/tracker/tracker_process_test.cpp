@@ -129,6 +129,9 @@ TEST(TrackerProcessTest, KilledIngestTurnsEveryNodeUnreachableAndRecoversOnResta
   const auto code = tracker->Wait(15s);
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 0) << tracker->Stderr();
+  const auto ended = watch.Ended(1s);
+  ASSERT_TRUE(ended) << "WatchHealth ends when the tracker drains";
+  EXPECT_EQ(ended->error_code(), grpc::StatusCode::UNAVAILABLE) << ended->error_message();
 }
 
 // A node disconnecting is seen as node_disconnected within 100 ms; reconnecting, healthy again.

@@ -138,6 +138,40 @@ TEST_F(TrackerStreamTest, BrokenStreamResumesWithEveryFrameInOrderNoneTwice) {
   EXPECT_GE(tracker_->metrics().reconnects().load(), 1u);
 }
 
+// When the ingest no longer holds what the tracker lacks (its replay ring is smaller than the
+// break), the resumed stream announces the gap and the tracker counts it as missed: every frame
+// is either taken, in order, or counted.
+TEST_F(TrackerStreamTest, FramesBeyondTheReplayRingAreCountedAsMissed) {
+  auto ingest = StartIngest(0, 0, {"--replay-frames", "50"});
+  const uint16_t grpc_port = ingest->ListeningPort("grpc");
+  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
+  TcpProxy proxy(grpc_port);
+  StartTracker(proxy.port());
+  TcpClient node(ingest->ListeningPort("node"));
+  ASSERT_TRUE(node.Send(Hello("radar1")));
+  const auto tracked = WaitHealthy("radar1");
+  ASSERT_TRUE(tracked);
+  std::string lines;
+  for (int i = 1; i <= 10; ++i) lines += Frame("radar1", i);
+  ASSERT_TRUE(node.Send(lines));
+  ASSERT_TRUE(recorder_.WaitTaken("radar1", 10, 5s));
+
+  proxy.Break();
+  ASSERT_TRUE(WaitFor([&] { return !tracked->receiver().Healthy(); }, 1s));
+  lines.clear();
+  for (int i = 11; i <= 210; ++i) lines += Frame("radar1", i);
+  ASSERT_TRUE(node.Send(lines));
+  proxy.Heal();
+
+  ASSERT_TRUE(recorder_.WaitTaken("radar1", 60, 20s));
+  const auto taken = recorder_.Taken("radar1");
+  ASSERT_EQ(taken.size(), 60u);
+  for (size_t i = 0; i < 10; ++i) EXPECT_EQ(taken[i], i + 1);
+  for (size_t i = 10; i < 60; ++i) EXPECT_EQ(taken[i], 151 + i) << "the 50 the ingest still held";
+  EXPECT_EQ(tracked->receiver().counters().missed, 150u);
+  EXPECT_EQ(tracked->receiver().counters().received, 60u);
+}
+
 // A stalled processing loop costs its own node's oldest frames, counted, and nothing else: the
 // stream reader keeps taking frames (ingest never has to drop any for this tracker), the queue
 // keeps the newest, and another node's frames flow meanwhile.

@@ -77,6 +77,10 @@ class HealthWatch final {
   }
 
   const v1::NodeHealth& Latest(const std::string& node) { return latest_[node].first; }
+  // How the stream ended, once it has; updates seen before the end are skipped.
+  std::optional<grpc::Status> Ended(std::chrono::milliseconds timeout = 10s) {
+    return reader_.Ended(timeout);
+  }
 
  private:
   std::unique_ptr<v1::Tracker::Stub> stub_;
