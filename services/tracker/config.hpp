@@ -37,7 +37,7 @@ struct TrackerConfig : service::ServiceSettings {  // serving the Tracker API
   // Reaching the ingest: its API token (default: the same as --api-token) and TLS.
   std::string ingest_api_token;  // secret: never logged
   std::string ingest_api_token_file;
-  rpc::ClientTlsSettings ingest_tls;
+  rpc::ClientTlsSettings ingest_tls{.flags = "--ingest-tls"};
 };
 
 // Parses flags with RADARHUB_* environment fallbacks (flag > env > default). Returns nullopt after

@@ -7,28 +7,33 @@ namespace radarhub::tracker {
 using google::protobuf::util::TimeUtil;
 using WallClock = std::chrono::system_clock;
 
+using HealthChanged = std::function<void(const std::string&, const receiver::HealthState&)>;
+
 // One node as one endpoint sees it. Its health input is (stream live, node connected): status
-// events arrive on both this node's stream and the endpoint's discovery stream, so they are
-// applied in the order of their `since` and a late one never overrides a newer one.
+// events arrive on both this node's stream and the endpoint's discovery stream, so within one
+// ingest process (epoch) they are applied in the order of their `since` and a late one never
+// overrides a newer one; a status from a new epoch (the ingest restarted) always applies.
 class IngestEndpoint::NodeLink final : public SubscriptionHandler {
  public:
-  NodeLink(std::string endpoint, std::shared_ptr<TrackedNode> node,
-           std::function<void(const std::string&)> changed)
+  NodeLink(std::string endpoint, std::shared_ptr<TrackedNode> node, HealthChanged changed)
       : endpoint_(std::move(endpoint)), node_(std::move(node)), changed_(std::move(changed)) {}
 
   v1::SubscribeRequest NextRequest() override {
     v1::SubscribeRequest request;
     request.add_node_ids(node_->id());
     request.set_frames(true);
-    // Resume once this tracker has frames of the node: the ingest replays what it still holds
-    // after our last sequence of its epoch (from 0 for an epoch we have no frames of, e.g. after
-    // the node moved here or this ingest restarted). A fresh tracker starts at the latest frame.
+    // Resume once this tracker has frames of the node or this stream was live before: the ingest
+    // replays what it still holds after our last sequence of its epoch (from 0 for an epoch we
+    // have no frames of: the node moved here, this ingest restarted, or the node sent its first
+    // frames while the stream was down). A fresh tracker starts at the latest frame.
     uint64_t epoch = 0;
+    bool was_live = false;
     {
       std::lock_guard lock(mu_);
       epoch = epoch_;
+      was_live = was_live_;
     }
-    if (epoch != 0 && node_->receiver().counters().received != 0) {
+    if (epoch != 0 && (was_live || node_->receiver().counters().received != 0)) {
       auto* resume = request.add_resume();
       resume->set_node_id(node_->id());
       resume->set_epoch(epoch);
@@ -62,6 +67,7 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
     std::lock_guard lock(mu_);
     reported_ = true;
     live_ = live;
+    was_live_ = was_live_ || live;
     if (!live) connected_ = false;  // unknown until the next stream's snapshot says
     PushLocked();
   }
@@ -69,7 +75,8 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
   void ApplyStatus(const v1::NodeStatus& status) {
     const int64_t since = TimeUtil::TimestampToNanoseconds(status.since());
     std::lock_guard lock(mu_);
-    if (since < since_ns_) return;
+    const bool new_epoch = status.epoch() != 0 && status.epoch() != epoch_;
+    if (since < since_ns_ && !new_epoch) return;
     since_ns_ = since;
     connected_ = status.connected();
     if (status.epoch() != 0) epoch_ = status.epoch();
@@ -79,7 +86,10 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
   void Forget() {
     std::lock_guard lock(mu_);
     forgotten_ = true;
-    if (node_->receiver().RemoveSource(endpoint_, WallClock::now())) changed_(node_->id());
+    receiver::HealthState state;
+    if (node_->receiver().RemoveSource(endpoint_, WallClock::now(), &state)) {
+      changed_(node_->id(), state);
+    }
   }
 
  private:
@@ -92,18 +102,20 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
   void PushLocked() {
     // Before any stream attempt finished, say nothing rather than "down"; once forgotten, nothing.
     if (!reported_ || forgotten_) return;
-    if (node_->receiver().SetSourceState(endpoint_, live_, connected_, WallClock::now())) {
-      changed_(node_->id());
+    receiver::HealthState state;
+    if (node_->receiver().SetSourceState(endpoint_, live_, connected_, WallClock::now(), &state)) {
+      changed_(node_->id(), state);
     }
   }
 
   const std::string endpoint_;
   const std::shared_ptr<TrackedNode> node_;
-  const std::function<void(const std::string&)> changed_;
+  const HealthChanged changed_;
   std::mutex mu_;
   bool reported_ = false;         // guarded by mu_
   bool forgotten_ = false;        // guarded by mu_
   bool live_ = false;             // guarded by mu_
+  bool was_live_ = false;         // guarded by mu_
   bool connected_ = false;        // guarded by mu_
   int64_t since_ns_ = INT64_MIN;  // guarded by mu_
   uint64_t epoch_ = 0;            // guarded by mu_: this ingest's epoch, for resume
@@ -124,7 +136,9 @@ class IngestEndpoint::Discovery final : public SubscriptionHandler {
     }
   }
 
-  void OnLive(bool) override {}
+  void OnLive(bool live) override {
+    if (const auto endpoint = endpoint_.lock()) endpoint->OnDiscoveryLive(live);
+  }
 
  private:
   const std::weak_ptr<IngestEndpoint> endpoint_;
@@ -181,6 +195,21 @@ void IngestEndpoint::OnStatus(const v1::NodeStatus& status) {
   if (fresh) fresh->Start();
 }
 
+// Tracked nodes this ingest has not reported have no stream here; what the discovery stream says
+// still counts for them: reachable without the node (node_disconnected) or unreachable.
+void IngestEndpoint::OnDiscoveryLive(bool live) {
+  const auto nodes = services_.table.All();
+  std::lock_guard lock(mu_);
+  if (stopped_) return;
+  for (const auto& node : nodes) {
+    if (links_.count(node->id()) != 0) continue;
+    receiver::HealthState state;
+    if (node->receiver().SetSourceState(name_, live, false, WallClock::now(), &state)) {
+      services_.health_changed(node->id(), state);
+    }
+  }
+}
+
 void IngestEndpoint::Stop(bool forget) {
   std::shared_ptr<Subscription> discovery;
   decltype(links_) links;
@@ -194,6 +223,14 @@ void IngestEndpoint::Stop(bool forget) {
   for (auto& [id, link] : links) {
     link.second->Stop();
     if (forget) link.first->Forget();
+  }
+  if (!forget) return;
+  for (const auto& node : services_.table.All()) {  // what discovery said for nodes without a link
+    receiver::HealthState state;
+    if (links.count(node->id()) == 0 &&
+        node->receiver().RemoveSource(name_, WallClock::now(), &state)) {
+      services_.health_changed(node->id(), state);
+    }
   }
 }
 

@@ -17,7 +17,9 @@ namespace radarhub::tracker {
 // plumbing of its subscriptions.
 struct EndpointServices {
   NodeTable& table;
-  std::function<void(const std::string& node_id)> health_changed;  // any thread
+  // A node's health changed (to `state`); any thread.
+  std::function<void(const std::string& node_id, const receiver::HealthState& state)>
+      health_changed;
   boost::asio::any_io_executor timers;
   std::string authorization;  // secret
   CallCounter& calls;
@@ -45,6 +47,7 @@ class IngestEndpoint final : public std::enable_shared_from_this<IngestEndpoint>
   class Discovery;
   class NodeLink;
   void OnStatus(const v1::NodeStatus& status);
+  void OnDiscoveryLive(bool live);
   SubscriptionContext SubscriptionContextFor();
 
   const std::string name_;

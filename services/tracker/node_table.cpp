@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Beyond this many refused ids only the count grows (an ingest cannot make us hold unbounded ids).
+// Refused ids remembered at most (an ingest cannot make us hold unbounded ids).
 constexpr size_t kMaxRememberedRefusals = 100000;
 
 int64_t SteadyNs(std::chrono::steady_clock::time_point t) {
@@ -22,8 +22,10 @@ int64_t SteadyNs(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 TrackedNode::TrackedNode(std::string node_id, receiver::ReceiverSettings settings,
-                         std::unique_ptr<FrameStage> stage)
-    : receiver_(std::move(node_id), settings), stage_(std::move(stage)) {}
+                         std::unique_ptr<FrameStage> stage, DequeueObserver dequeued)
+    : receiver_(std::move(node_id), settings),
+      stage_(std::move(stage)),
+      dequeued_(std::move(dequeued)) {}
 
 TrackedNode::~TrackedNode() {
   BeginStop(std::chrono::steady_clock::now());
@@ -40,6 +42,7 @@ void TrackedNode::Run() {
   while (true) {
     auto frame = receiver_.Receive(draining_.load() ? 0ms : 100ms);
     if (frame) {
+      if (dequeued_) dequeued_(*frame);
       stage_->Process(*frame);
       if (!draining_.load() ||
           SteadyNs(std::chrono::steady_clock::now()) < drain_deadline_ns_.load()) {
@@ -125,7 +128,8 @@ std::shared_ptr<TrackedNode> NodeTable::Admit(const std::string& node_id) {
 }
 
 std::shared_ptr<TrackedNode> NodeTable::ProvisionLocked(const std::string& node_id) {
-  auto node = std::make_shared<TrackedNode>(node_id, settings_.receiver, stages_(node_id));
+  auto node = std::make_shared<TrackedNode>(node_id, settings_.receiver, stages_(node_id),
+                                            settings_.dequeued);
   node->Start();
   nodes_.emplace(node_id, node);
   common::LogInfo("tracking node", {{"node_id", node_id}});

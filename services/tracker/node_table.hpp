@@ -28,8 +28,9 @@ using StageFactory = std::function<std::unique_ptr<FrameStage>(const std::string
 // a slow stage only ever costs its own node's oldest frames. Thread-safe.
 class TrackedNode final {
  public:
+  using DequeueObserver = std::function<void(const v1::DetectionFrame&)>;
   TrackedNode(std::string node_id, receiver::ReceiverSettings settings,
-              std::unique_ptr<FrameStage> stage);
+              std::unique_ptr<FrameStage> stage, DequeueObserver dequeued);
   ~TrackedNode();
 
   void Start();
@@ -49,6 +50,7 @@ class TrackedNode final {
 
   receiver::NodeReceiver receiver_;
   std::unique_ptr<FrameStage> stage_;
+  const DequeueObserver dequeued_;
   std::atomic<bool> draining_{false};
   std::atomic<int64_t> drain_deadline_ns_{0};
   std::thread loop_;
@@ -60,6 +62,7 @@ struct ProvisionSettings {
   uint32_t shard_index = 0;
   uint32_t shard_count = 1;
   receiver::ReceiverSettings receiver;
+  TrackedNode::DequeueObserver dequeued;  // each frame as its node's loop takes it (metrics)
 };
 
 // The nodes this tracker follows (api.md auto-provision, operations.md sharding): a node is
@@ -77,7 +80,7 @@ class NodeTable final {
   std::shared_ptr<TrackedNode> Admit(const std::string& node_id);
   std::shared_ptr<TrackedNode> Find(const std::string& node_id) const;
   std::vector<std::shared_ptr<TrackedNode>> All() const;  // by node id
-  // Nodes seen beyond --max-nodes (each counted once).
+  // Distinct nodes seen beyond --max-nodes (counting stops at 100,000 ids).
   uint64_t refused() const;
   void StopAll(std::chrono::steady_clock::time_point deadline);
 

@@ -8,16 +8,24 @@ namespace radarhub::tracker {
 
 namespace asio = boost::asio;
 
+void CallCounter::Add() {
+  std::lock_guard lock(mu_);
+  ++in_flight_;
+}
+
 void CallCounter::Done() {
-  if (in_flight_.fetch_sub(1) == 1) {
-    std::lock_guard lock(mu_);
-    idle_.notify_all();
-  }
+  std::lock_guard lock(mu_);
+  if (--in_flight_ == 0) idle_.notify_all();
+}
+
+void CallCounter::WaitIdle() {
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [this] { return in_flight_ == 0; });
 }
 
 bool CallCounter::WaitIdle(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mu_);
-  return idle_.wait_until(lock, deadline, [this] { return in_flight_.load() == 0; });
+  return idle_.wait_until(lock, deadline, [this] { return in_flight_ == 0; });
 }
 
 // One attempt: a callback-API reader that owns itself until OnDone.
@@ -45,13 +53,20 @@ class Subscription::Call final : public grpc::ClientReadReactor<v1::SubscribeRes
     StartRead(&response_);
   }
 
+  // The call counts as done only once nothing of it or its subscription is left to run: shutdown
+  // frees what they use as soon as the counter says idle.
   void OnDone(const grpc::Status& status) override {
-    owner_->Ended(status, live_);
+    std::shared_ptr<Subscription> owner = std::move(owner_);
+    const bool live = live_;
     delete this;
+    CallCounter* calls = owner->context_.calls;
+    owner->Ended(status, live);
+    owner.reset();
+    calls->Done();
   }
 
  private:
-  const std::shared_ptr<Subscription> owner_;
+  std::shared_ptr<Subscription> owner_;
   grpc::ClientContext context_;
   v1::SubscribeRequest request_;
   v1::SubscribeResponse response_;
@@ -82,7 +97,11 @@ void Subscription::Stop() {
   std::lock_guard lock(mu_);
   stopped_ = true;
   if (call_ != nullptr) call_->Cancel();
-  asio::post(context_.timers, [self = shared_from_this()] { self->retry_timer_.cancel(); });
+  // Posted work holds the subscription weakly: once its owners let go it dies at once, on their
+  // thread, and never with the timers' io_context.
+  asio::post(context_.timers, [weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->retry_timer_.cancel();
+  });
 }
 
 // Events first, then "live": the first response holds the node's status snapshot, so health
@@ -124,7 +143,6 @@ void Subscription::Ended(const grpc::Status& status, bool was_live) {
     }
     ScheduleRetry();
   }
-  context_.calls->Done();
 }
 
 void Subscription::ScheduleRetry() {
@@ -134,7 +152,9 @@ void Subscription::ScheduleRetry() {
     delay = backoff_.Next();
   }
   if (context_.reconnects != nullptr) context_.reconnects->fetch_add(1, std::memory_order_relaxed);
-  asio::post(context_.timers, [self = shared_from_this(), delay] {
+  asio::post(context_.timers, [weak = weak_from_this(), delay] {
+    const auto self = weak.lock();
+    if (!self) return;
     self->retry_timer_.expires_after(delay);
     self->retry_timer_.async_wait(
         [weak = std::weak_ptr<Subscription>(self)](const boost::system::error_code& ec) {

@@ -32,14 +32,17 @@ class SubscriptionHandler {
 // Counts streams in flight so shutdown can wait for the last OnDone. Thread-safe.
 class CallCounter {
  public:
-  void Add() { in_flight_.fetch_add(1); }
+  void Add();
+  // Touches nothing after a waiter may see the count reach zero.
   void Done();
   // True when none are left before the deadline.
   bool WaitIdle(std::chrono::steady_clock::time_point deadline);
+  // Cancelled calls end promptly (gRPC guarantees OnDone), so shutdown may wait for all of them.
+  void WaitIdle();
 
  private:
-  std::atomic<int64_t> in_flight_{0};
   std::mutex mu_;
+  int64_t in_flight_ = 0;  // guarded by mu_
   std::condition_variable idle_;
 };
 

@@ -28,13 +28,18 @@ TrackerApp::TrackerApp(TrackerConfig config, StageFactory stages)
       control_guard_(control_.get_executor()),
       metrics_(std::make_shared<TrackerMetrics>()),
       table_(std::make_unique<NodeTable>(
-          ProvisionSettings{.fixed_nodes = config_.nodes,
-                            .max_nodes = config_.max_nodes,
-                            .shard_index = config_.shard_index,
-                            .shard_count = config_.shard_count,
-                            .receiver = {.queue_size = config_.queue_size}},
+          ProvisionSettings{
+              .fixed_nodes = config_.nodes,
+              .max_nodes = config_.max_nodes,
+              .shard_index = config_.shard_index,
+              .shard_count = config_.shard_count,
+              .receiver = {.queue_size = config_.queue_size},
+              .dequeued = [metrics = metrics_.get()](
+                              const v1::DetectionFrame& frame) { metrics->FrameDequeued(frame); }},
           DefaultStages(std::move(stages), *metrics_),
-          [this](const std::string& id) { board_.Changed(id); })),
+          [this](const std::string& id) {
+            if (const auto node = table_->Find(id)) board_.Changed(id, node->receiver().health());
+          })),
       board_(control_.get_executor(), *table_),
       resolver_(control_),
       resolve_timer_(control_) {
@@ -62,10 +67,7 @@ bool TrackerApp::Start(std::string& error) {
                                  error);
   if (!server_credentials) return false;
   ingest_credentials_ = rpc::MakeChannelCredentials(config_.ingest_tls, error);
-  if (!ingest_credentials_) {
-    error = "--ingest-tls: " + error;
-    return false;
-  }
+  if (!ingest_credentials_) return false;
   control_thread_ = std::thread([this] { control_.run(); });
 
   service_ = std::make_unique<TrackerService>(api_token_, *table_, board_);
@@ -138,6 +140,7 @@ void TrackerApp::Resolve() {
         [this, round, t, finish](const boost::system::error_code& ec,
                                  const asio::ip::tcp::resolver::results_type& results) {
           const std::string name = t->address.ToString();
+          if (ec == asio::error::operation_aborted) return;  // shutting down
           if (ec) {
             common::LogWarn("cannot resolve ingest name; keeping its previous addresses",
                             {{"name", name}, {"error", ec.message()}});
@@ -179,7 +182,10 @@ std::shared_ptr<IngestEndpoint> TrackerApp::MakeEndpoint(const std::string& addr
   return std::make_shared<IngestEndpoint>(
       address, std::move(channel),
       EndpointServices{.table = *table_,
-                       .health_changed = [this](const std::string& id) { board_.Changed(id); },
+                       .health_changed =
+                           [this](const std::string& id, const receiver::HealthState& state) {
+                             board_.Changed(id, state);
+                           },
                        .timers = control_.get_executor(),
                        .authorization = ingest_authorization_,
                        .calls = calls_,
@@ -240,7 +246,10 @@ void TrackerApp::Stop() {
     resolver_.cancel();
   });
   for (const auto& endpoint : endpoints) endpoint->Stop(/*forget=*/false);
-  calls_.WaitIdle(deadline);
+  if (!calls_.WaitIdle(deadline)) {
+    common::LogWarn("ingest streams still ending after --shutdown-grace; waiting for them");
+    calls_.WaitIdle();  // what they use is freed next
+  }
   table_->StopAll(deadline);  // each node's loop processes what is queued
   if (grpc_server_) {
     board_.Drain();

@@ -10,11 +10,13 @@ using metrics::Family;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-void PassThroughStage::Process(v1::DetectionFrame& frame) {
+void TrackerMetrics::FrameDequeued(const v1::DetectionFrame& frame) {
   const auto received_at = std::chrono::system_clock::time_point(std::chrono::nanoseconds(
       google::protobuf::util::TimeUtil::TimestampToNanoseconds(frame.received_at())));
-  metrics_.FrameProcessed(std::chrono::system_clock::now() - received_at);
+  frame_latency_.Observe(std::chrono::system_clock::now() - received_at);
 }
+
+void PassThroughStage::Process(v1::DetectionFrame&) { metrics_.FrameProcessed(); }
 
 std::vector<MetricFamily> TrackerMetrics::Collect() const {
   std::vector<MetricFamily> out;

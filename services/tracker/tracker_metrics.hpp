@@ -19,10 +19,9 @@ class TrackerMetrics final : public prometheus::Collectable {
   void SetTable(const NodeTable* table) { table_ = table; }
 
   std::atomic<uint64_t>& reconnects() { return reconnects_; }
-  void FrameProcessed(std::chrono::nanoseconds latency) {
-    processed_.fetch_add(1, std::memory_order_relaxed);
-    frame_latency_.Observe(latency);
-  }
+  // A node's loop took `frame` from its queue: ingest received_at -> now.
+  void FrameDequeued(const v1::DetectionFrame& frame);
+  void FrameProcessed() { processed_.fetch_add(1, std::memory_order_relaxed); }
   uint64_t frames_processed() const { return processed_.load(std::memory_order_relaxed); }
 
   std::vector<prometheus::MetricFamily> Collect() const override;
@@ -34,7 +33,7 @@ class TrackerMetrics final : public prometheus::Collectable {
   metrics::LatencyHistogram frame_latency_;
 };
 
-// The stage until tracking lands: counts each frame and records ingest `received_at` → now.
+// The stage until tracking lands: counts each frame.
 class PassThroughStage final : public FrameStage {
  public:
   explicit PassThroughStage(TrackerMetrics& metrics) : metrics_(metrics) {}

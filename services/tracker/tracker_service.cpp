@@ -1,5 +1,6 @@
 #include "tracker_service.hpp"
 
+#include <google/protobuf/util/time_util.h>
 #include <algorithm>
 #include <boost/asio/post.hpp>
 
@@ -14,24 +15,39 @@ HealthBoard::HealthBoard(asio::any_io_executor control, const NodeTable& table)
 
 void HealthBoard::Attach(grpc::HealthCheckServiceInterface* health) { health_ = health; }
 
-void HealthBoard::Changed(const std::string& node_id) {
-  asio::post(control_, [this, node_id] { Publish(node_id); });
+void HealthBoard::Changed(const std::string& node_id, const receiver::HealthState& state) {
+  asio::post(control_, [this, node_id, state] { Publish(node_id, state); });
 }
 
-void HealthBoard::Publish(const std::string& node_id) {
+namespace {
+
+// The node's health as of `state`, with its counters as of now.
+v1::NodeHealth HealthMessage(const TrackedNode& node, const receiver::HealthState& state) {
+  v1::NodeHealth message = node.Health();
+  message.set_healthy(state.healthy);
+  message.set_reason(state.reason);
+  message.set_source(state.source);
+  if (state.since != receiver::NodeReceiver::WallClock::time_point{}) {
+    *message.mutable_since() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(state.since.time_since_epoch())
+            .count());
+  }
+  return message;
+}
+
+}  // namespace
+
+void HealthBoard::Publish(const std::string& node_id, const receiver::HealthState& state) {
   const auto node = table_.Find(node_id);
   if (!node) return;
-  const receiver::HealthState now = node->receiver().health();
-  auto [it, fresh] = published_.try_emplace(node_id);
-  Published& last = it->second;
-  if (!fresh && last.healthy == now.healthy && last.reason == now.reason &&
-      last.source == now.source) {
-    return;
+  const auto [it, fresh] = published_.try_emplace(node_id, state.version);
+  if (!fresh) {
+    if (state.version <= it->second) return;  // a newer state went out already
+    it->second = state.version;
   }
-  last = Published{now.healthy, now.reason, now.source};
-  if (health_ != nullptr && !draining_) health_->SetServingStatus("node/" + node_id, now.healthy);
+  if (health_ != nullptr && !draining_) health_->SetServingStatus("node/" + node_id, state.healthy);
   for (HealthWatcher* watcher : watchers_) {
-    if (watcher->Wants(node_id)) watcher->Enqueue(node_id);
+    if (watcher->Wants(node_id)) watcher->Enqueue(HealthMessage(*node, state));
   }
 }
 
@@ -43,7 +59,7 @@ void HealthBoard::Add(HealthWatcher* watcher) {
     return;
   }
   for (const auto& node : table_.All()) {
-    if (watcher->Wants(node->id())) watcher->Enqueue(node->id());
+    if (watcher->Wants(node->id())) watcher->Enqueue(node->Health());
   }
 }
 
@@ -64,23 +80,26 @@ HealthWatcher::HealthWatcher(HealthBoard& board, std::set<std::string> node_ids)
   asio::post(board_.control(), [this] { board_.Add(this); });
 }
 
-void HealthWatcher::Enqueue(const std::string& node_id) {
-  if (finished_ || !pending_.insert(node_id).second) return;
-  order_.push_back(node_id);
+void HealthWatcher::Enqueue(v1::NodeHealth health) {
+  if (finished_) return;
+  pending_.push_back(std::move(health));
+  if (pending_.size() > kMaxPending) {
+    // Too slow for every change: keep each node's latest state, in the order of those.
+    std::deque<v1::NodeHealth> latest;
+    std::set<std::string> seen;
+    for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+      if (seen.insert(it->node_id()).second) latest.push_front(std::move(*it));
+    }
+    pending_ = std::move(latest);
+  }
   if (!writing_) Next();
 }
 
 void HealthWatcher::Next() {
-  while (order_head_ < order_.size()) {
-    std::string id = std::move(order_[order_head_++]);
-    pending_.erase(id);
-    if (order_head_ == order_.size()) {
-      order_.clear();
-      order_head_ = 0;
-    }
-    const auto node = board_.table().Find(id);
-    if (!node) continue;
-    message_ = node->Health();
+  if (finished_) return;
+  if (!pending_.empty()) {
+    message_ = std::move(pending_.front());
+    pending_.pop_front();
     writing_ = true;
     StartWrite(&message_);
     return;

@@ -6,6 +6,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <set>
 #include <string>
@@ -22,14 +23,14 @@ class HealthWatcher;
 
 // Publishes each node's health where clients look: grpc.health.v1 `node/<id>` and every
 // WatchHealth stream. All state lives on one "control" thread; Changed() may be called from any.
-// A change is published by re-reading the node's current health, so reports racing each other
-// can never publish a stale state last.
+// Every change is published, in order: states carry the receiver's version, so one reported late
+// by a racing thread is dropped instead of published after a newer one.
 class HealthBoard final {
  public:
   HealthBoard(boost::asio::any_io_executor control, const NodeTable& table);
 
   void Attach(grpc::HealthCheckServiceInterface* health);  // before any Changed()
-  void Changed(const std::string& node_id);
+  void Changed(const std::string& node_id, const receiver::HealthState& state);
   // Ends every watcher with UNAVAILABLE once it has written what it holds; refuses new ones.
   void Drain();
   size_t watchers() const { return watcher_count_.load(); }
@@ -41,31 +42,28 @@ class HealthBoard final {
   const boost::asio::any_io_executor& control() const { return control_; }
 
  private:
-  struct Published {
-    bool healthy = false;
-    std::string reason;
-    std::string source;
-  };
-  void Publish(const std::string& node_id);
+  void Publish(const std::string& node_id, const receiver::HealthState& state);
 
   const boost::asio::any_io_executor control_;
   const NodeTable& table_;
   grpc::HealthCheckServiceInterface* health_ = nullptr;
-  std::unordered_map<std::string, Published> published_;  // control thread
-  std::vector<HealthWatcher*> watchers_;                  // control thread
-  bool draining_ = false;                                 // control thread
+  std::unordered_map<std::string, uint64_t> published_;  // control thread: node -> version
+  std::vector<HealthWatcher*> watchers_;                 // control thread
+  bool draining_ = false;                                // control thread
   std::atomic<size_t> watcher_count_{0};
 };
 
-// One WatchHealth stream: the current state of the requested nodes first, then every change.
-// Pending updates are kept per node (a set, not a log), so a slow watcher holds at most one entry
-// per node and always gets the node's latest state. Driven on the control thread.
+// One WatchHealth stream: the current state of the requested nodes first, then every change, in
+// order. A watcher too slow to take them (more pending than kMaxPending) has its backlog collapsed
+// to each node's latest state, so it holds at most one entry per node. Control thread.
 class HealthWatcher final : public grpc::ServerWriteReactor<v1::NodeHealth> {
  public:
   HealthWatcher(HealthBoard& board, std::set<std::string> node_ids);
 
+  static constexpr size_t kMaxPending = 4096;
+
   // Control thread.
-  void Enqueue(const std::string& node_id);
+  void Enqueue(v1::NodeHealth health);
   void Drain();
   bool Wants(const std::string& node_id) const {
     return node_ids_.empty() || node_ids_.count(node_id) != 0;
@@ -81,9 +79,7 @@ class HealthWatcher final : public grpc::ServerWriteReactor<v1::NodeHealth> {
 
   HealthBoard& board_;
   const std::set<std::string> node_ids_;
-  std::vector<std::string> order_;  // control thread: pending node ids, FIFO
-  size_t order_head_ = 0;
-  std::set<std::string> pending_;  // control thread
+  std::deque<v1::NodeHealth> pending_;  // control thread, FIFO
   v1::NodeHealth message_;
   bool writing_ = false, finished_ = false, draining_ = false;  // control thread
 };

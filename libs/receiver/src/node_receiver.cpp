@@ -24,14 +24,18 @@ bool NodeReceiver::Offer(v1::DetectionFrame frame) {
     if (closed_) return false;
     // The same frame through another endpoint or after a resume, or a node resending its last.
     uint64_t& last = last_seq_[frame.epoch()];
-    if (frame.sequence() <= last ||
-        (has_timestamp_ && frame.timestamp_ms() == last_timestamp_ms_)) {
+    const bool stale =
+        has_timestamp_ &&
+        (frame.timestamp_ms() == last_timestamp_ms_ ||
+         (frame.epoch() != last_epoch_ && frame.timestamp_ms() < last_timestamp_ms_));
+    if (frame.sequence() <= last || stale) {
       ++counters_.deduplicated;
       return false;
     }
     last = frame.sequence();
     has_timestamp_ = true;
     last_timestamp_ms_ = frame.timestamp_ms();
+    last_epoch_ = frame.epoch();
     if (queue_.size() >= settings_.queue_size) {
       queue_.pop_front();
       ++counters_.dropped;
@@ -66,16 +70,21 @@ void NodeReceiver::Missed(uint64_t from_sequence, uint64_t to_sequence) {
 }
 
 bool NodeReceiver::SetSourceState(const std::string& source, bool stream_live, bool node_connected,
-                                  WallClock::time_point now) {
+                                  WallClock::time_point now, HealthState* state) {
   std::lock_guard lock(mu_);
   sources_[source] = Source{stream_live, stream_live && node_connected};
-  return UpdateHealthLocked(now);
+  const bool changed = UpdateHealthLocked(now);
+  if (state != nullptr) *state = health_;
+  return changed;
 }
 
-bool NodeReceiver::RemoveSource(const std::string& source, WallClock::time_point now) {
+bool NodeReceiver::RemoveSource(const std::string& source, WallClock::time_point now,
+                                HealthState* state) {
   std::lock_guard lock(mu_);
   if (sources_.erase(source) == 0) return false;
-  return UpdateHealthLocked(now);
+  const bool changed = UpdateHealthLocked(now);
+  if (state != nullptr) *state = health_;
+  return changed;
 }
 
 uint64_t NodeReceiver::LastSequence(uint64_t epoch) const {
@@ -106,6 +115,7 @@ bool NodeReceiver::UpdateHealthLocked(WallClock::time_point now) {
   const bool state_changed =
       next.healthy != health_.healthy || std::string_view(next.reason) != health_.reason;
   next.since = state_changed || health_.since == WallClock::time_point{} ? now : health_.since;
+  next.version = health_.version + (changed ? 1 : 0);
   health_ = std::move(next);
   return changed;
 }

@@ -55,17 +55,18 @@ std::shared_ptr<grpc::ChannelCredentials> MakeChannelCredentials(const ClientTls
   if (!tls.tls && tls.ca_file.empty() && tls.cert_file.empty() && tls.key_file.empty()) {
     return grpc::InsecureChannelCredentials();
   }
+  const std::string ca = tls.flags + "-ca", cert = tls.flags + "-cert", key = tls.flags + "-key";
   if (tls.cert_file.empty() != tls.key_file.empty()) {
-    error = tls.cert_file.empty() ? "--tls-key: needs --tls-cert" : "--tls-cert: needs --tls-key";
+    error = tls.cert_file.empty() ? key + ": needs " + cert : cert + ": needs " + key;
     return nullptr;
   }
   grpc::SslCredentialsOptions options;
-  if (!tls.ca_file.empty() && !ReadPem("--tls-ca", tls.ca_file, options.pem_root_certs, error)) {
+  if (!tls.ca_file.empty() && !ReadPem(ca.c_str(), tls.ca_file, options.pem_root_certs, error)) {
     return nullptr;
   }
   if (!tls.cert_file.empty()) {
-    if (!ReadPem("--tls-cert", tls.cert_file, options.pem_cert_chain, error)) return nullptr;
-    if (!auth::ReadPrivateFile("--tls-key", tls.key_file, options.pem_private_key, error)) {
+    if (!ReadPem(cert.c_str(), tls.cert_file, options.pem_cert_chain, error)) return nullptr;
+    if (!auth::ReadPrivateFile(key.c_str(), tls.key_file, options.pem_private_key, error)) {
       return nullptr;
     }
   }

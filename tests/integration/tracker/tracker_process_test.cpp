@@ -161,6 +161,12 @@ TEST(TrackerProcessTest, NodeDisconnectIsSeenWithin100ms) {
     ASSERT_TRUE(watch.WaitAll({"radar1"}, "ok"));
     EXPECT_EQ(watch.Latest("radar1").source(), Loopback(grpc_port));
   }
+  // Gone and back at once: WatchHealth still reports both changes, in order.
+  node.reset();
+  node = std::make_unique<TcpClient>(node_port);
+  ASSERT_TRUE(node->Send(Hello("radar1")));
+  ASSERT_TRUE(watch.WaitAll({"radar1"}, "node_disconnected", 5s));
+  ASSERT_TRUE(watch.WaitAll({"radar1"}, "ok", 5s));
 }
 
 // Two ingest processes with nodes spread over them and two tracker shards given both: together

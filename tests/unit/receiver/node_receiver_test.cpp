@@ -51,6 +51,19 @@ TEST(NodeReceiverTest, DuplicatesBySequenceOrTimestampAreDropped) {
   EXPECT_EQ(r.last_timestamp_ms(), 1003);
 }
 
+// Another replica still holding the node's history from before it moved away: its replay is not
+// news. Within one epoch, sequence order rules (a node's clock stepping back is its business).
+TEST(NodeReceiverTest, OlderFramesFromAnotherEpochAreHistoryNotNews) {
+  NodeReceiver r("radar1", {.queue_size = 10});
+  EXPECT_TRUE(r.Offer(Frame(7, 7, 5000)));
+  EXPECT_FALSE(r.Offer(Frame(1, 9, 4000)));  // replica 9's old ring
+  EXPECT_FALSE(r.Offer(Frame(2, 9, 4100)));
+  EXPECT_TRUE(r.Offer(Frame(3, 9, 5100)));  // the node on replica 9 now
+  EXPECT_TRUE(r.Offer(Frame(4, 9, 5050)));  // same epoch: an earlier timestamp still counts
+  EXPECT_EQ(r.counters().deduplicated, 2u);
+  EXPECT_EQ(r.LastSequence(9), 4u);
+}
+
 TEST(NodeReceiverTest, MissedFramesAreCountedFromGaps) {
   NodeReceiver r("radar1", {});
   r.Missed(5, 9);
@@ -132,7 +145,7 @@ TEST(NodeReceiverTest, LastSequenceIsKeptPerEpoch) {
   NodeReceiver r("radar1", {});
   r.Offer(Frame(5, 7));
   r.Offer(Frame(9, 7));
-  r.Offer(Frame(2, 8));
+  r.Offer(Frame(2, 8, 2000));
   EXPECT_EQ(r.LastSequence(7), 9u);
   EXPECT_EQ(r.LastSequence(8), 2u);
   EXPECT_EQ(r.LastSequence(9), 0u);
@@ -152,6 +165,7 @@ TEST(NodeReceiverTest, ReportsHealthChangesAndForgetsRemovedSources) {
   EXPECT_TRUE(r.SetSourceState("a:1", true, true, t));
   EXPECT_FALSE(r.SetSourceState("a:1", true, true, t + 1s));  // nothing changed
   EXPECT_EQ(r.health().since, t);
+  EXPECT_EQ(r.health().version, 1u);
   EXPECT_FALSE(r.SetSourceState("b:1", true, false, t + 2s));  // still ok through a:1
   EXPECT_TRUE(r.RemoveSource("a:1", t + 3s));
   EXPECT_STREQ(r.health().reason, "node_disconnected");

@@ -31,7 +31,8 @@ struct HealthState {
   bool healthy = false;
   const char* reason = "no_data";
   std::chrono::system_clock::time_point since{};
-  std::string source;  // an ingest endpoint serving the node while healthy
+  std::string source;    // an ingest endpoint serving the node while healthy
+  uint64_t version = 0;  // +1 per change: publishers drop a state older than one they published
 };
 
 // One node's frames on the tracker side: fed by the gRPC stream readers of every ingest
@@ -46,16 +47,21 @@ class NodeReceiver final : public DetectionSource {
 
   NodeReceiver(std::string node_id, ReceiverSettings settings);
 
-  // Producer side. Returns false when the frame was a duplicate (not queued).
+  // Producer side. Returns false when the frame was a duplicate (not queued): a sequence already
+  // seen in its epoch, the same timestamp as the last frame, or, from another epoch than the last
+  // frame (another ingest, or one restarted), a timestamp not after the last frame's: history a
+  // replica still holds from before the node moved away must not be replayed as news.
   bool Offer(v1::DetectionFrame frame);
   // Ingest announced frames this receiver will never get (a FramesDropped event).
   void Missed(uint64_t from_sequence, uint64_t to_sequence);
   // What `source` (an ingest endpoint) says now: is its stream live, is the node connected to it.
-  // Returns true when the health (healthy, reason or source) changed.
+  // Returns true when the health (healthy, reason or source) changed; `state` (if given) gets the
+  // health as of this change.
   bool SetSourceState(const std::string& source, bool stream_live, bool node_connected,
-                      WallClock::time_point now);
+                      WallClock::time_point now, HealthState* state = nullptr);
   // The endpoint is gone (no longer resolved): it no longer counts either way.
-  bool RemoveSource(const std::string& source, WallClock::time_point now);
+  bool RemoveSource(const std::string& source, WallClock::time_point now,
+                    HealthState* state = nullptr);
   // The last sequence received in `epoch` (0: none), where a resumed stream continues.
   uint64_t LastSequence(uint64_t epoch) const;
 
@@ -86,6 +92,7 @@ class NodeReceiver final : public DetectionSource {
   ReceiverCounters counters_;                          // guarded by mu_
   std::unordered_map<uint64_t, uint64_t> last_seq_;    // guarded by mu_: epoch -> last sequence
   bool has_timestamp_ = false;                         // guarded by mu_
+  uint64_t last_epoch_ = 0;                            // guarded by mu_: of the last frame
   int64_t last_timestamp_ms_ = 0;                      // guarded by mu_
   std::map<std::string, Source> sources_;              // guarded by mu_
   HealthState health_;                                 // guarded by mu_

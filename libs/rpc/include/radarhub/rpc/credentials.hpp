@@ -25,6 +25,7 @@ struct ClientTlsSettings {
   std::string ca_file;    // empty: the system roots
   std::string cert_file;  // with key_file: a client certificate (mTLS)
   std::string key_file;
+  std::string flags = "--tls";  // how errors name the settings: <flags>-ca, <flags>-cert, ...
 };
 std::shared_ptr<grpc::ChannelCredentials> MakeChannelCredentials(const ClientTlsSettings& tls,
                                                                  std::string& error);
