@@ -83,6 +83,13 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
     PushLocked();
   }
 
+  // Whether this endpoint's discovery stream is live: the channel to the ingest works.
+  void SetDiscoveryLive(bool live) {
+    std::lock_guard lock(mu_);
+    discovery_live_ = live;
+    PushLocked();
+  }
+
   void Forget() {
     std::lock_guard lock(mu_);
     forgotten_ = true;
@@ -102,8 +109,15 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
   void PushLocked() {
     // Before any stream attempt finished, say nothing rather than "down"; once forgotten, nothing.
     if (!reported_ || forgotten_) return;
+    // The node counts as connected here only once our own stream delivered (frames flow). The
+    // ingest counts as reachable while either stream is live: a stream for a node the ingest does
+    // not know yet (it restarted) stays silent until the node comes, and meanwhile the node is
+    // node_disconnected there, not ingest_unreachable.
+    const bool connected = connected_ && live_;
+    const bool reachable = live_ || discovery_live_;
     receiver::HealthState state;
-    if (node_->receiver().SetSourceState(endpoint_, live_, connected_, WallClock::now(), &state)) {
+    if (node_->receiver().SetSourceState(endpoint_, reachable, connected, WallClock::now(),
+                                         &state)) {
       changed_(node_->id(), state);
     }
   }
@@ -116,6 +130,7 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
   bool forgotten_ = false;        // guarded by mu_
   bool live_ = false;             // guarded by mu_
   bool was_live_ = false;         // guarded by mu_
+  bool discovery_live_ = false;   // guarded by mu_
   bool connected_ = false;        // guarded by mu_
   int64_t since_ns_ = INT64_MIN;  // guarded by mu_
   uint64_t epoch_ = 0;            // guarded by mu_: this ingest's epoch, for resume
@@ -180,6 +195,7 @@ void IngestEndpoint::OnStatus(const v1::NodeStatus& status) {
   if (!node) return;
   std::shared_ptr<NodeLink> link;
   std::shared_ptr<Subscription> fresh;
+  bool discovery_live = false;
   {
     std::lock_guard lock(mu_);
     if (stopped_) return;
@@ -190,8 +206,10 @@ void IngestEndpoint::OnStatus(const v1::NodeStatus& status) {
       it = links_.emplace(node->id(), std::make_pair(new_link, fresh)).first;
     }
     link = it->second.first;
+    discovery_live = discovery_live_;
   }
   link->ApplyStatus(status);
+  if (fresh && discovery_live) link->SetDiscoveryLive(true);
   if (fresh) fresh->Start();
 }
 
@@ -201,6 +219,8 @@ void IngestEndpoint::OnDiscoveryLive(bool live) {
   const auto nodes = services_.table.All();
   std::lock_guard lock(mu_);
   if (stopped_) return;
+  discovery_live_ = live;
+  for (auto& [id, link] : links_) link.first->SetDiscoveryLive(live);
   for (const auto& node : nodes) {
     if (links_.count(node->id()) != 0) continue;
     receiver::HealthState state;

@@ -55,7 +55,8 @@ class IngestEndpoint final : public std::enable_shared_from_this<IngestEndpoint>
   const std::shared_ptr<v1::Ingest::Stub> stub_;
   EndpointServices services_;
   std::mutex mu_;
-  bool stopped_ = false;                     // guarded by mu_
+  bool stopped_ = false;
+  bool discovery_live_ = false;              // guarded by mu_
   std::shared_ptr<Subscription> discovery_;  // guarded by mu_
   std::map<std::string, std::pair<std::shared_ptr<NodeLink>, std::shared_ptr<Subscription>>>
       links_;  // guarded by mu_

@@ -99,6 +99,8 @@ TEST(TrackerProcessTest, KilledIngestTurnsEveryNodeUnreachableAndRecoversOnResta
   const auto restarted = std::chrono::steady_clock::now();
   ingest = StartIngest(node_port, grpc_port);
   ASSERT_EQ(ingest->ListeningPort("grpc"), grpc_port) << ingest->Stderr();
+  // Reachable again, without the nodes yet: that is what the tracker says until they return.
+  ASSERT_TRUE(watch.WaitAll(kNodes, "node_disconnected", 10s)) << tracker->Stderr();
   for (const auto& id : kNodes) {
     nodes.push_back(std::make_unique<TcpClient>(node_port));
     ASSERT_TRUE(nodes.back()->Send(Hello(id) + Frame(id, 3)));
