@@ -68,7 +68,12 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
     reported_ = true;
     live_ = live;
     was_live_ = was_live_ || live;
-    if (!live) connected_ = false;  // unknown until the next stream's snapshot says
+    if (!live) {
+      connected_ = false;  // unknown until the next stream's snapshot says
+      // The discovery stream that was live when ours ended may be dying with it (one connection):
+      // only a later one vouches for the ingest.
+      ended_in_generation_ = discovery_generation_;
+    }
     PushLocked();
   }
 
@@ -83,10 +88,12 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
     PushLocked();
   }
 
-  // Whether this endpoint's discovery stream is live: the channel to the ingest works.
-  void SetDiscoveryLive(bool live) {
+  // Whether this endpoint's discovery stream is live (`generation` counts those that went live):
+  // the ingest is reachable.
+  void SetDiscoveryLive(bool live, uint64_t generation) {
     std::lock_guard lock(mu_);
     discovery_live_ = live;
+    discovery_generation_ = generation;
     PushLocked();
   }
 
@@ -114,7 +121,8 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
     // not know yet (it restarted) stays silent until the node comes, and meanwhile the node is
     // node_disconnected there, not ingest_unreachable.
     const bool connected = connected_ && live_;
-    const bool reachable = live_ || discovery_live_;
+    const bool reachable =
+        live_ || (discovery_live_ && discovery_generation_ > ended_in_generation_);
     receiver::HealthState state;
     if (node_->receiver().SetSourceState(endpoint_, reachable, connected, WallClock::now(),
                                          &state)) {
@@ -126,14 +134,16 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
   const std::shared_ptr<TrackedNode> node_;
   const HealthChanged changed_;
   std::mutex mu_;
-  bool reported_ = false;         // guarded by mu_
-  bool forgotten_ = false;        // guarded by mu_
-  bool live_ = false;             // guarded by mu_
-  bool was_live_ = false;         // guarded by mu_
-  bool discovery_live_ = false;   // guarded by mu_
-  bool connected_ = false;        // guarded by mu_
-  int64_t since_ns_ = INT64_MIN;  // guarded by mu_
-  uint64_t epoch_ = 0;            // guarded by mu_: this ingest's epoch, for resume
+  bool reported_ = false;              // guarded by mu_
+  bool forgotten_ = false;             // guarded by mu_
+  bool live_ = false;                  // guarded by mu_
+  bool was_live_ = false;              // guarded by mu_
+  bool discovery_live_ = false;        // guarded by mu_
+  uint64_t discovery_generation_ = 0;  // guarded by mu_
+  uint64_t ended_in_generation_ = 0;   // guarded by mu_: discovery's when our stream last ended
+  bool connected_ = false;             // guarded by mu_
+  int64_t since_ns_ = INT64_MIN;       // guarded by mu_
+  uint64_t epoch_ = 0;                 // guarded by mu_: this ingest's epoch, for resume
 };
 
 // The endpoint's status-only stream of every node (node_ids empty also covers later nodes).
@@ -196,6 +206,7 @@ void IngestEndpoint::OnStatus(const v1::NodeStatus& status) {
   std::shared_ptr<NodeLink> link;
   std::shared_ptr<Subscription> fresh;
   bool discovery_live = false;
+  uint64_t generation = 0;
   {
     std::lock_guard lock(mu_);
     if (stopped_) return;
@@ -207,9 +218,10 @@ void IngestEndpoint::OnStatus(const v1::NodeStatus& status) {
     }
     link = it->second.first;
     discovery_live = discovery_live_;
+    generation = discovery_generation_;
   }
   link->ApplyStatus(status);
-  if (fresh && discovery_live) link->SetDiscoveryLive(true);
+  if (fresh && discovery_live) link->SetDiscoveryLive(true, generation);
   if (fresh) fresh->Start();
 }
 
@@ -220,7 +232,8 @@ void IngestEndpoint::OnDiscoveryLive(bool live) {
   std::lock_guard lock(mu_);
   if (stopped_) return;
   discovery_live_ = live;
-  for (auto& [id, link] : links_) link.first->SetDiscoveryLive(live);
+  if (live) ++discovery_generation_;
+  for (auto& [id, link] : links_) link.first->SetDiscoveryLive(live, discovery_generation_);
   for (const auto& node : nodes) {
     if (links_.count(node->id()) != 0) continue;
     receiver::HealthState state;

@@ -57,6 +57,7 @@ class IngestEndpoint final : public std::enable_shared_from_this<IngestEndpoint>
   std::mutex mu_;
   bool stopped_ = false;
   bool discovery_live_ = false;              // guarded by mu_
+  uint64_t discovery_generation_ = 0;        // guarded by mu_: discovery streams that went live
   std::shared_ptr<Subscription> discovery_;  // guarded by mu_
   std::map<std::string, std::pair<std::shared_ptr<NodeLink>, std::shared_ptr<Subscription>>>
       links_;  // guarded by mu_
