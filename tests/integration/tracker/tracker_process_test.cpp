@@ -63,17 +63,31 @@ double Ms(std::chrono::steady_clock::duration d) {
 
 const std::vector<std::string> kNodes = {"radar1", "radar2", "radar3"};
 
+// One ingest and one tracker following it, on loopback ports they picked.
+struct Stack {
+  std::unique_ptr<ChildProcess> ingest;
+  uint16_t node_port = 0, grpc_port = 0;
+  std::unique_ptr<ChildProcess> tracker;
+  uint16_t tracker_port = 0;
+
+  bool Start() {
+    ingest = StartIngest();
+    node_port = ingest->ListeningPort("node");
+    grpc_port = ingest->ListeningPort("grpc");
+    if (grpc_port == 0) return false;
+    tracker = StartTracker(Loopback(grpc_port));
+    tracker_port = tracker->ListeningPort("grpc");
+    return tracker_port != 0;
+  }
+};
+
 // The ingest dies (kill -9) while streaming: every node turns ingest_unreachable within 1 s. It
 // comes back on the same ports: the tracker reconnects by itself and nodes turn healthy as they
 // reconnect. The times are printed for the record.
 TEST(TrackerProcessTest, KilledIngestTurnsEveryNodeUnreachableAndRecoversOnRestart) {
-  auto ingest = StartIngest();
-  const uint16_t node_port = ingest->ListeningPort("node"),
-                 grpc_port = ingest->ListeningPort("grpc");
-  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
-  auto tracker = StartTracker(Loopback(grpc_port));
-  const uint16_t tracker_port = tracker->ListeningPort("grpc");
-  ASSERT_NE(tracker_port, 0) << tracker->Stderr();
+  Stack stack;
+  ASSERT_TRUE(stack.Start());
+  auto& [ingest, node_port, grpc_port, tracker, tracker_port] = stack;
   HealthWatch watch(tracker_port);
 
   std::vector<std::unique_ptr<TcpClient>> nodes;
@@ -138,13 +152,9 @@ TEST(TrackerProcessTest, KilledIngestTurnsEveryNodeUnreachableAndRecoversOnResta
 
 // A node disconnecting is seen as node_disconnected within 100 ms; reconnecting, healthy again.
 TEST(TrackerProcessTest, NodeDisconnectIsSeenWithin100ms) {
-  auto ingest = StartIngest();
-  const uint16_t node_port = ingest->ListeningPort("node"),
-                 grpc_port = ingest->ListeningPort("grpc");
-  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
-  auto tracker = StartTracker(Loopback(grpc_port));
-  const uint16_t tracker_port = tracker->ListeningPort("grpc");
-  ASSERT_NE(tracker_port, 0) << tracker->Stderr();
+  Stack stack;
+  ASSERT_TRUE(stack.Start());
+  auto& [ingest, node_port, grpc_port, tracker, tracker_port] = stack;
   HealthWatch watch(tracker_port);
 
   auto node = std::make_unique<TcpClient>(node_port);

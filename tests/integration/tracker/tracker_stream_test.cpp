@@ -93,12 +93,29 @@ class TrackerStreamTest : public ::testing::Test {
     return found && found->receiver().Healthy() ? found : nullptr;
   }
 
+  // A real ingest, the tracker reaching it through a proxy the test can break, and node radar1
+  // connected; the tracked node once healthy (null if it never is).
+  std::shared_ptr<tracker::TrackedNode> StartBehindProxy(
+      std::vector<std::string> ingest_args = {}) {
+    ingest_ = StartIngest(0, 0, std::move(ingest_args));
+    const uint16_t grpc_port = ingest_->ListeningPort("grpc");
+    if (grpc_port == 0) return nullptr;
+    proxy_ = std::make_unique<TcpProxy>(grpc_port);
+    StartTracker(proxy_->port());
+    node_ = std::make_unique<TcpClient>(ingest_->ListeningPort("node"));
+    if (!node_->Send(Hello("radar1"))) return nullptr;
+    return WaitHealthy("radar1");
+  }
+
   // A held stage would block the tracker's shutdown if an assertion ended the test early.
   void TearDown() override {
     recorder_.ReleaseAll();
     tracker_.reset();
   }
 
+  std::unique_ptr<ChildProcess> ingest_;
+  std::unique_ptr<TcpProxy> proxy_;
+  std::unique_ptr<TcpClient> node_;
   Recorder recorder_;
   std::unique_ptr<TrackerApp> tracker_;
 };
@@ -107,33 +124,26 @@ class TrackerStreamTest : public ::testing::Test {
 // comes back by itself, resumes from the last (epoch, sequence), and the processing loop gets
 // every frame exactly once, in order.
 TEST_F(TrackerStreamTest, BrokenStreamResumesWithEveryFrameInOrderNoneTwice) {
-  auto ingest = StartIngest();
-  const uint16_t grpc_port = ingest->ListeningPort("grpc");
-  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
-  TcpProxy proxy(grpc_port);
-  StartTracker(proxy.port());
-  TcpClient node(ingest->ListeningPort("node"));
-  ASSERT_TRUE(node.Send(Hello("radar1")));
-  const auto tracked = WaitHealthy("radar1");
+  const auto tracked = StartBehindProxy();
   ASSERT_TRUE(tracked) << "never healthy";
 
   constexpr int kFrames = 1500;  // 3 s at 500 Hz: the break falls in the middle
   std::atomic<int> sent{0};
   std::thread sender([&] {
     for (int i = 1; i <= kFrames; ++i) {
-      node.Send(Frame("radar1", 1000 + i));
+      node_->Send(Frame("radar1", 1000 + i));
       sent.store(i);
       std::this_thread::sleep_for(2ms);
     }
   });
   ASSERT_TRUE(WaitFor([&] { return sent.load() >= 200; }));
-  proxy.Break();
+  proxy_->Break();
   EXPECT_TRUE(WaitFor([&] { return !tracked->receiver().Healthy(); }, 1s))
       << "a broken stream must turn the node unhealthy";
   EXPECT_STREQ(tracked->receiver().health().reason, "ingest_unreachable");
   std::this_thread::sleep_for(2s);
   const int sent_during_break = sent.load();
-  proxy.Heal();
+  proxy_->Heal();
   sender.join();
   EXPECT_GT(sent_during_break, 400) << "the node kept sending through the break";
 
@@ -152,21 +162,14 @@ TEST_F(TrackerStreamTest, BrokenStreamResumesWithEveryFrameInOrderNoneTwice) {
 // A node that has only said hello when the tracker's stream breaks, and sends its first frames
 // during the break: the resumed stream still brings every one of them.
 TEST_F(TrackerStreamTest, FirstFramesSentDuringABreakAreNotLost) {
-  auto ingest = StartIngest();
-  const uint16_t grpc_port = ingest->ListeningPort("grpc");
-  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
-  TcpProxy proxy(grpc_port);
-  StartTracker(proxy.port());
-  TcpClient node(ingest->ListeningPort("node"));
-  ASSERT_TRUE(node.Send(Hello("radar1")));
-  const auto tracked = WaitHealthy("radar1");
+  const auto tracked = StartBehindProxy();
   ASSERT_TRUE(tracked);
-  proxy.Break();
+  proxy_->Break();
   ASSERT_TRUE(WaitFor([&] { return !tracked->receiver().Healthy(); }, 1s));
   std::string lines;
   for (int i = 1; i <= 20; ++i) lines += Frame("radar1", i);
-  ASSERT_TRUE(node.Send(lines));
-  proxy.Heal();
+  ASSERT_TRUE(node_->Send(lines));
+  proxy_->Heal();
   ASSERT_TRUE(recorder_.WaitTaken("radar1", 20, 20s));
   const auto taken = recorder_.Taken("radar1");
   for (size_t i = 0; i < taken.size(); ++i) EXPECT_EQ(taken[i], i + 1);
@@ -176,26 +179,19 @@ TEST_F(TrackerStreamTest, FirstFramesSentDuringABreakAreNotLost) {
 // break), the resumed stream announces the gap and the tracker counts it as missed: every frame
 // is either taken, in order, or counted.
 TEST_F(TrackerStreamTest, FramesBeyondTheReplayRingAreCountedAsMissed) {
-  auto ingest = StartIngest(0, 0, {"--replay-frames", "50"});
-  const uint16_t grpc_port = ingest->ListeningPort("grpc");
-  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
-  TcpProxy proxy(grpc_port);
-  StartTracker(proxy.port());
-  TcpClient node(ingest->ListeningPort("node"));
-  ASSERT_TRUE(node.Send(Hello("radar1")));
-  const auto tracked = WaitHealthy("radar1");
+  const auto tracked = StartBehindProxy({"--replay-frames", "50"});
   ASSERT_TRUE(tracked);
   std::string lines;
   for (int i = 1; i <= 10; ++i) lines += Frame("radar1", i);
-  ASSERT_TRUE(node.Send(lines));
+  ASSERT_TRUE(node_->Send(lines));
   ASSERT_TRUE(recorder_.WaitTaken("radar1", 10, 5s));
 
-  proxy.Break();
+  proxy_->Break();
   ASSERT_TRUE(WaitFor([&] { return !tracked->receiver().Healthy(); }, 1s));
   lines.clear();
   for (int i = 11; i <= 210; ++i) lines += Frame("radar1", i);
-  ASSERT_TRUE(node.Send(lines));
-  proxy.Heal();
+  ASSERT_TRUE(node_->Send(lines));
+  proxy_->Heal();
 
   ASSERT_TRUE(recorder_.WaitTaken("radar1", 60, 20s));
   const auto taken = recorder_.Taken("radar1");
