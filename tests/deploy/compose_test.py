@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""docker-compose.yml checked without an engine: Debian's docker-compose validates and normalizes
+it (`config`), then the facts the README promises are asserted on the result: the services, their
+health checks through `radarhub health`, start order on health, published ports, tokens only as
+secret files, and the monitoring profile's Prometheus scraping both services.
+
+usage: compose_test.py REPO_DIR
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+import yaml
+
+repo = sys.argv[1]
+compose = os.path.join(repo, "docker-compose.yml")
+failures = []
+
+
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+
+
+def config(*profile):
+    """The normalized file from docker-compose, or the raw YAML if it is not installed."""
+    if shutil.which("docker-compose"):
+        out = subprocess.run(["docker-compose", "-f", compose, *profile, "config"],
+                             capture_output=True, text=True, cwd=repo)
+        check(out.returncode == 0, f"docker-compose config: {out.stderr.strip()}")
+        return yaml.safe_load(out.stdout)
+    print("docker-compose not installed: checking the raw YAML only")
+    with open(compose) as f:
+        return yaml.safe_load(f)
+
+
+c = config()
+services = {n: s for n, s in c["services"].items() if not s.get("profiles")}
+check(set(services) == {"ingest", "tracker", "radar1", "radar2", "radar3"},
+      f"default services: {sorted(services)}")
+with_monitoring = config("--profile", "monitoring")["services"]
+check(with_monitoring.get("prometheus", {}).get("profiles") == ["monitoring"],
+      "the monitoring profile adds prometheus")
+
+
+def published(service):
+    out = set()
+    for p in service.get("ports", []):
+        out.add(str(p["published"]) if isinstance(p, dict) else str(p).split(":")[0])
+    return out
+
+
+for name, port, published_ports in (("ingest", "50051", {"30050", "50051", "9105"}),
+                                    ("tracker", "50061", {"50061", "9106"})):
+    s = services[name]
+    test = s.get("healthcheck", {}).get("test", [])
+    check(test[:3] == ["CMD", "radarhub", "health"] and f"127.0.0.1:{port}" in test,
+          f"{name}: health check through radarhub health on {port}: {test}")
+    check(published_ports <= published(s), f"{name}: publishes {sorted(published_ports)}")
+    check(s.get("entrypoint", [None])[0] == f"radarhub-{name}", f"{name}: runs radarhub-{name}")
+
+check(services["tracker"]["depends_on"]["ingest"]["condition"] == "service_healthy",
+      "tracker waits for a healthy ingest")
+check(services["tracker"]["environment"].get("RADARHUB_INGEST") == "ingest:50051",
+      "tracker follows the ingest service")
+for n in ("radar1", "radar2", "radar3"):
+    check(services[n]["depends_on"]["ingest"]["condition"] == "service_healthy",
+          f"{n} waits for a healthy ingest")
+    check("ingest:30050" in " ".join(services[n]["entrypoint"]), f"{n} sends to ingest:30050")
+
+# Secrets are files, mounted 0400 (never readable by group or others), never values in env.
+for name, s in services.items():
+    for key, value in (s.get("environment") or {}).items():
+        if "TOKEN" in key or "KEY" in key:
+            check(key.endswith("_FILE") and str(value).startswith("/run/secrets/"),
+                  f"{name}: {key} must point at a secret file, not hold a value")
+    for secret in s.get("secrets", []):
+        mode = secret.get("mode") if isinstance(secret, dict) else None
+        check(mode is not None and int(str(mode), 8 if isinstance(mode, str) else 10) & 0o077 == 0,
+              f"{name}: secret {secret} mounted without group/other access")
+for name, secret in c.get("secrets", {}).items():
+    check(os.path.isfile(os.path.join(repo, secret["file"])), f"secret {name}: {secret['file']}")
+check(services["ingest"]["environment"].get("RADARHUB_TOKENS_FILE") == "/run/secrets/node_tokens",
+      "ingest reads the node tokens from the secret")
+
+prometheus = with_monitoring.get("prometheus", {})
+scrape_file = next((v.split(":")[0] if isinstance(v, str) else v.get("source")
+                    for v in prometheus.get("volumes", [])), None)
+if scrape_file:
+    with open(os.path.join(repo, scrape_file)) as f:
+        scrape = yaml.safe_load(f)
+    targets = {t for job in scrape["scrape_configs"] for sc in job["static_configs"]
+               for t in sc["targets"]}
+    check({"ingest:9105", "tracker:9106"} <= targets, f"prometheus scrapes both: {targets}")
+else:
+    failures.append("prometheus mounts a scrape config")
+
+if failures:
+    for f in failures:
+        print("FAIL:", f)
+    sys.exit(1)
+print("PASS")
