@@ -19,6 +19,16 @@ start_ingest() {
   METRICS_PORT=$(sed -n 's/^listening metrics .*:\([0-9]*\)$/\1/p' "$log")
 }
 
+# grpc_port LOG: the port of "listening grpc host:port" in a service's log
+grpc_port() { sed -n 's/^listening grpc .*:\([0-9]*\)$/\1/p' "$1"; }
+
+# placement pinned|shared SIDE: the taskset prefix putting the service (0) or the clients (1) on
+# their own core when pinned; nothing when the scheduler places everything.
+placement() {
+  [ "$1" = pinned ] && echo "taskset -c $2"
+  return 0
+}
+
 # metric_sum NAME [LABEL_FRAGMENT]
 metric_sum() {
   curl -s "http://127.0.0.1:$METRICS_PORT/metrics" |

@@ -12,11 +12,6 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 BENCH=$BUILD/bench/subscribe_latency_bench
 out=bench/results/subscribe_latency.txt
 tmp=$(mktemp -d)
-grpc_port() { sed -n 's/^listening grpc .*:\([0-9]*\)$/\1/p' "$1"; }
-placement() { # placement pinned|shared SIDE: the taskset prefix of ingest (0) or clients (1)
-  [ "$1" = pinned ] && echo "taskset -c $2"
-  return 0
-}
 {
   echo "# subscribe_latency $(date -u +%FT%TZ); $(git rev-parse --short HEAD 2>/dev/null); $(nproc) cores"
   for shape in "1000 10" "100 1000"; do

@@ -15,11 +15,6 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 BENCH=$BUILD/bench/subscribe_latency_bench
 out=bench/results/tracker_latency.txt
 tmp=$(mktemp -d)
-grpc_port() { sed -n 's/^listening grpc .*:\([0-9]*\)$/\1/p' "$1"; }
-placement() { # placement pinned|shared SIDE
-  [ "$1" = pinned ] && echo "taskset -c $2"
-  return 0
-}
 {
   echo "# tracker_latency $(date -u +%FT%TZ); $(git rev-parse --short HEAD 2>/dev/null); $(nproc) cores"
   for NODES in $SHAPES; do for where in pinned shared; do

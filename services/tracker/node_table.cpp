@@ -64,9 +64,10 @@ void TrackedNode::Join() {
   receiver_.Close();
 }
 
-v1::NodeHealth TrackedNode::Health() const {
+v1::NodeHealth TrackedNode::Health() const { return Health(receiver_.health()); }
+
+v1::NodeHealth TrackedNode::Health(const receiver::HealthState& h) const {
   using google::protobuf::util::TimeUtil;
-  const receiver::HealthState h = receiver_.health();
   const receiver::ReceiverCounters c = receiver_.counters();
   v1::NodeHealth out;
   out.set_node_id(id());

@@ -44,6 +44,8 @@ class TrackedNode final {
   const receiver::NodeReceiver& receiver() const { return receiver_; }
   // api.md NodeHealth, as of now.
   v1::NodeHealth Health() const;
+  // The same with the health of `state` (a change being published) and the counters of now.
+  v1::NodeHealth Health(const receiver::HealthState& state) const;
 
  private:
   void Run();

@@ -1,8 +1,8 @@
 #include "tracker_service.hpp"
 
-#include <google/protobuf/util/time_util.h>
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <optional>
 
 #include "radarhub/protocol/node_id.hpp"
 
@@ -19,24 +19,6 @@ void HealthBoard::Changed(const std::string& node_id, const receiver::HealthStat
   asio::post(control_, [this, node_id, state] { Publish(node_id, state); });
 }
 
-namespace {
-
-// The node's health as of `state`, with its counters as of now.
-v1::NodeHealth HealthMessage(const TrackedNode& node, const receiver::HealthState& state) {
-  v1::NodeHealth message = node.Health();
-  message.set_healthy(state.healthy);
-  message.set_reason(state.reason);
-  message.set_source(state.source);
-  if (state.since != receiver::NodeReceiver::WallClock::time_point{}) {
-    *message.mutable_since() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(state.since.time_since_epoch())
-            .count());
-  }
-  return message;
-}
-
-}  // namespace
-
 void HealthBoard::Publish(const std::string& node_id, const receiver::HealthState& state) {
   const auto node = table_.Find(node_id);
   if (!node) return;
@@ -46,8 +28,11 @@ void HealthBoard::Publish(const std::string& node_id, const receiver::HealthStat
     it->second = state.version;
   }
   if (health_ != nullptr && !draining_) health_->SetServingStatus("node/" + node_id, state.healthy);
+  std::optional<v1::NodeHealth> message;  // built once, for the watchers that want it
   for (HealthWatcher* watcher : watchers_) {
-    if (watcher->Wants(node_id)) watcher->Enqueue(HealthMessage(*node, state));
+    if (!watcher->Wants(node_id)) continue;
+    if (!message) message = node->Health(state);
+    watcher->Enqueue(*message);
   }
 }
 

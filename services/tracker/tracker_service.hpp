@@ -38,7 +38,6 @@ class HealthBoard final {
   // Control thread only (HealthWatcher).
   void Add(HealthWatcher* watcher);
   void Remove(HealthWatcher* watcher);
-  const NodeTable& table() const { return table_; }
   const boost::asio::any_io_executor& control() const { return control_; }
 
  private:

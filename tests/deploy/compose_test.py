@@ -13,14 +13,10 @@ import sys
 
 import yaml
 
+from checks import check, finish
+
 repo = sys.argv[1]
 compose = os.path.join(repo, "docker-compose.yml")
-failures = []
-
-
-def check(ok, what):
-    if not ok:
-        failures.append(what)
 
 
 def config(*profile):
@@ -94,10 +90,6 @@ if scrape_file:
                for t in sc["targets"]}
     check({"ingest:9105", "tracker:9106"} <= targets, f"prometheus scrapes both: {targets}")
 else:
-    failures.append("prometheus mounts a scrape config")
+    check(False, "prometheus mounts a scrape config")
 
-if failures:
-    for f in failures:
-        print("FAIL:", f)
-    sys.exit(1)
-print("PASS")
+finish("compose services, health checks, ports, secrets, monitoring")

@@ -11,13 +11,9 @@ import re
 import subprocess
 import sys
 
+from checks import check, finish
+
 repo, binaries = sys.argv[1], sys.argv[2:]
-failures = []
-
-
-def check(ok, what):
-    if not ok:
-        failures.append(what)
 
 
 def instructions(text):
@@ -111,8 +107,4 @@ with open(os.path.join(repo, ".dockerignore")) as f:
 for entry in (".git", "build*"):
     check(entry in ignored, f".dockerignore leaves out {entry}")
 
-if failures:
-    for f in failures:
-        print("FAIL:", f)
-    sys.exit(1)
-print(f"PASS: runtime packages {sorted(runtime_packages)} cover {sorted(needed - in_slim_base)}")
+finish(f"runtime packages {sorted(runtime_packages)} cover {sorted(needed - in_slim_base)}")

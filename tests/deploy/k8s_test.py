@@ -15,20 +15,16 @@ import sys
 
 import yaml
 
+from checks import check, finish
+
 repo = sys.argv[1]
 root = os.path.join(repo, "deploy/k8s")
-failures = []
-
-
-def check(ok, what):
-    if not ok:
-        failures.append(what)
 
 
 def render(path):
     out = subprocess.run(["kubectl", "kustomize", path], capture_output=True, text=True)
     if out.returncode != 0:
-        failures.append(f"kubectl kustomize {path}: {out.stderr.strip()}")
+        check(False, f"kubectl kustomize {path}: {out.stderr.strip()}")
         return []
     return [d for d in yaml.safe_load_all(out.stdout) if d]
 
@@ -131,8 +127,4 @@ for path in [os.path.join(root, "base")] + overlays:
     if name != "base":
         check(get("Secret", "radarhub-secrets") is not None, f"{name}: the Secret is generated")
 
-if failures:
-    for f in failures:
-        print("FAIL:", f)
-    sys.exit(1)
-print(f"PASS: base and {len(overlays)} overlay(s)")
+finish(f"base and {len(overlays)} overlay(s)")
