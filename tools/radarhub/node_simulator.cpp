@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -49,8 +50,9 @@ void AppendInt(std::string& out, int64_t v) {
 
 struct Shared {
   const SimulatorSettings& settings;
-  tcp::endpoint endpoint;
-  Clock::time_point end;  // max(): no end
+  std::optional<tcp::endpoint> literal;    // the ingest as an IP address; else a name to resolve
+  common::RateLimiter connect_warnings{};  // one line per reason per 10 s for all nodes
+  Clock::time_point end;                   // max(): no end
   std::atomic<bool> stopping{false};
   std::atomic<uint64_t> frames_sent{0}, heartbeats_sent{0}, connects{0}, connect_failures{0};
   std::atomic<int> running{0};
@@ -64,6 +66,7 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
         shared_(shared),
         id_(std::move(id)),
         socket_(io),
+        resolver_(io),
         timer_(io),
         rng_(seed),
         backoff_(seed) {
@@ -91,14 +94,32 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
   void Connect() {
     if (Finished()) return Done();
     socket_ = tcp::socket(io_);
-    socket_.async_connect(
-        shared_.endpoint,
-        [self = shared_from_this()](const boost::system::error_code& ec) { self->OnConnect(ec); });
+    if (shared_.literal) {
+      socket_.async_connect(*shared_.literal,
+                            [self = shared_from_this()](const boost::system::error_code& ec) {
+                              self->OnConnect(ec, "connect");
+                            });
+      return;
+    }
+    // A name is resolved on every attempt: a restarted ingest may come back at another address
+    // (Compose and Kubernetes give a new container a new IP).
+    const auto& s = shared_.settings;
+    resolver_.async_resolve(
+        s.host, std::to_string(s.port),
+        [self = shared_from_this()](const boost::system::error_code& resolved,
+                                    const tcp::resolver::results_type& results) {
+          if (resolved) return self->OnConnect(resolved, "resolve");
+          asio::async_connect(self->socket_, results,
+                              [self](const boost::system::error_code& ec, const tcp::endpoint&) {
+                                self->OnConnect(ec, "connect");
+                              });
+        });
   }
 
-  void OnConnect(const boost::system::error_code& ec) {
+  void OnConnect(const boost::system::error_code& ec, const char* step) {
     if (ec) {
       ++shared_.connect_failures;
+      WarnUnreachable(ec, step);
       return Reconnect();
     }
     ++shared_.connects;
@@ -118,13 +139,27 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
     Flush();
   }
 
+  void WarnUnreachable(const boost::system::error_code& ec, const char* step) {
+    if (Finished()) return;  // stopping cancels the attempt: not a failure worth a line
+    const std::string reason = std::string(step) + ": " + ec.message();
+    const uint64_t count = shared_.connect_warnings.Admit(reason, Clock::now());
+    if (count == 0) return;
+    const auto& s = shared_.settings;
+    common::LogWarn("ingest unreachable; retrying",
+                    {{"ingest", s.host + ":" + std::to_string(s.port)},
+                     {"error", reason},
+                     {"count", std::to_string(count)}});
+  }
+
   void Reconnect() {
     connected_ = false;
     boost::system::error_code ignored;
     socket_.close(ignored);
     timer_.cancel();
     if (Finished()) return Done();
-    timer_.expires_after(backoff_.Next());
+    // Capped at the end of the run, which Connect() then notices.
+    const auto retry_at = Clock::now() + backoff_.Next();
+    timer_.expires_at(std::min(retry_at, shared_.end));
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (!ec) self->Connect();
     });
@@ -306,6 +341,7 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
   Shared& shared_;
   const std::string id_;
   tcp::socket socket_;
+  tcp::resolver resolver_;
   asio::steady_timer timer_;
   std::mt19937_64 rng_;
   common::Backoff backoff_;
@@ -344,7 +380,9 @@ void NodeSimulator::Stop() {
 SimulatorReport NodeSimulator::Run() {
   const SimulatorSettings& s = impl_->settings;
   Shared& shared = impl_->shared;
-  shared.endpoint = tcp::endpoint(asio::ip::make_address(s.host), s.port);
+  boost::system::error_code not_an_address;
+  const auto address = asio::ip::make_address(s.host, not_an_address);
+  if (!not_an_address) shared.literal = tcp::endpoint(address, s.port);
   const auto start = Clock::now();
   shared.end = s.duration.count() > 0 ? start + s.duration : Clock::time_point::max();
   const int threads = std::max(1, s.threads);

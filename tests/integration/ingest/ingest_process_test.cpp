@@ -100,6 +100,38 @@ TEST(IngestProcessTest, EverySimulatedFrameIsAccepted) {
   EXPECT_EQ(MetricSum(page, "radarhub_ingest_frames_total", "result=\"deduplicated\""), 0);
 }
 
+// Compose and Kubernetes hand nodes a service name, not an address: `radarhub node` resolves it
+// on every attempt and tries each address (localhost is ::1 and 127.0.0.1; the ingest listens on
+// one of them). A name that does not resolve is a retried failure with one warning, not a crash.
+TEST(IngestProcessTest, SimulatedNodesReachTheIngestByName) {
+  ChildProcess ingest(kIngest, LoopbackArgs({"--token", "t0k"}));
+  const uint16_t node_port = ingest.ListeningPort("node");
+  const uint16_t metrics_port = ingest.ListeningPort("metrics");
+  ASSERT_NE(node_port, 0) << ingest.Stderr();
+  ChildProcess sim(kCli, {"node", "--ingest", "localhost:" + std::to_string(node_port), "--nodes",
+                          "5", "--frames", "20", "--rate", "100", "--token", "t0k"});
+  ASSERT_EQ(sim.Wait(30s), 0) << sim.Stderr();
+  EXPECT_NE(sim.Stdout().find("\"frames_sent\":100,"), std::string::npos) << sim.Stdout();
+  EXPECT_NE(sim.Stdout().find("\"connects\":5,"), std::string::npos) << sim.Stdout();
+  EXPECT_TRUE(WaitFor([&] {
+    return MetricSum(Scrape(metrics_port), "radarhub_ingest_frames_total", "result=\"accepted\"") ==
+           100;
+  }));
+
+  ChildProcess lost(kCli, {"node", "--ingest", "no-such-ingest.invalid:30050", "--nodes", "3",
+                           "--duration", "1500ms", "--token", "t0k"});
+  ASSERT_EQ(lost.Wait(30s), 0) << lost.Stderr();
+  EXPECT_NE(lost.Stdout().find("\"connects\":0,"), std::string::npos) << lost.Stdout();
+  EXPECT_EQ(lost.Stdout().find("\"connect_failures\":0,"), std::string::npos) << lost.Stdout();
+  const std::string log = lost.Stderr();
+  EXPECT_NE(log.find("ingest unreachable; retrying ingest=no-such-ingest.invalid:30050 "
+                     "error=\"resolve: "),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("ingest unreachable", log.find("ingest unreachable") + 1), std::string::npos)
+      << "one line per reason for all nodes: " << log;
+}
+
 TEST(IngestProcessTest, BadSettingStopsAtStartWithOneLineNamingIt) {
   ChildProcess bad_duration(kIngest, LoopbackArgs({"--token", "x", "--idle-timeout", "5x"}));
   EXPECT_EQ(bad_duration.Wait(10s), 2);
