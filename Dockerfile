@@ -30,7 +30,7 @@ RUN apt-get update \
       libgrpc++1.51 libgrpc29 libprotobuf32 libabsl20220623 libc-ares2 libre2-9 libssl3 \
       libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libcivetweb1 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin radarhub
+ && useradd --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin radarhub
 COPY --from=build /out/ /
 LABEL org.opencontainers.image.title="radarhub" \
       org.opencontainers.image.description="Live detections from passive-radar nodes: ingest, tracker and CLI" \

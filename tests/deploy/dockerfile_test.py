@@ -53,7 +53,7 @@ check(runtime["from"] == "debian:bookworm-slim", "runtime stage FROM debian:book
 # The build stage installs what the README's command installs, no more.
 with open(os.path.join(repo, "tools/dev")) as f:
     dev = f.read()
-readme_packages = set(re.search(r"PACKAGES=\((.*?)\)", dev, re.S).group(1).split())
+readme_packages = set(re.search(r"^PACKAGES=\((.*?)\)", dev, re.S | re.M).group(1).split())
 build_packages = set().union(*(apt_packages(a) for k, a in build["steps"] if k == "RUN"))
 check(build_packages and build_packages <= readme_packages,
       f"build stage packages not installed by tools/dev: {sorted(build_packages - readme_packages)}")
