@@ -6,6 +6,7 @@ secret files, and the monitoring profile's Prometheus scraping both services.
 
 usage: compose_test.py REPO_DIR
 """
+import json
 import os
 import shutil
 import subprocess
@@ -91,5 +92,39 @@ if scrape_file:
     check({"ingest:9105", "tracker:9106"} <= targets, f"prometheus scrapes both: {targets}")
 else:
     check(False, "prometheus mounts a scrape config")
+
+# Grafana: its provisioned datasource is the one every dashboard panel names, and the dashboards
+# it loads are the ones in the repo. (The panels' queries run against a real Prometheus in
+# container_stack_test.py.)
+grafana = with_monitoring.get("grafana", {})
+check(grafana.get("profiles") == ["monitoring"], "the monitoring profile adds grafana")
+mounts = {}
+for v in grafana.get("volumes", []):  # docker-compose 1.29 prints "SOURCE:TARGET:MODE"
+    source, target = (v["source"], v["target"]) if isinstance(v, dict) else v.split(":")[:2]
+    mounts[target] = source
+provisioning = mounts.get("/etc/grafana/provisioning")
+dashboards = mounts.get("/var/lib/grafana/dashboards")
+if check(provisioning and dashboards, f"grafana mounts provisioning and dashboards: {mounts}"):
+    with open(os.path.join(provisioning, "datasources/prometheus.yml")) as f:
+        sources = yaml.safe_load(f)["datasources"]
+    check(any(d["uid"] == "prometheus" and d["url"] == "http://prometheus:9090" for d in sources),
+          f"grafana's datasource is the compose prometheus: {sources}")
+    with open(os.path.join(provisioning, "dashboards/radarhub.yml")) as f:
+        provider_paths = {p["options"]["path"] for p in yaml.safe_load(f)["providers"]}
+    check(provider_paths == {"/var/lib/grafana/dashboards"}, f"dashboard provider: {provider_paths}")
+    with open(os.path.join(dashboards, "radarhub.json")) as f:
+        board = json.load(f)
+    exprs = [t["expr"] for p in board["panels"] for t in p["targets"]]
+    check(exprs and all(p["datasource"]["uid"] == "prometheus" for p in board["panels"]),
+          "every panel queries the provisioned datasource")
+    check(any("radarhub_tracker_node_healthy" in e for e in exprs) and
+          any("radarhub_ingest_frames_total" in e for e in exprs),
+          "the dashboard shows node health and frame rates")
+    home = grafana.get("environment", {}).get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH", "")
+    check(home == "/var/lib/grafana/dashboards/radarhub.json", f"home dashboard: {home}")
+for name in ("prometheus", "grafana"):
+    ips = {p.get("host_ip") if isinstance(p, dict) else p.split(":")[0] if p.count(":") == 2
+           else None for p in with_monitoring.get(name, {}).get("ports", [])}
+    check(ips == {"127.0.0.1"}, f"{name} (no authentication) listens on this host only: {ips}")
 
 finish("compose services, health checks, ports, secrets, monitoring")

@@ -13,7 +13,9 @@ Then, unchanged from what users run:
   the ingest turns healthy, the tracker and radar1..3 start after it, and from the host through
   the published ports every node is `ok` at the tracker, frames are counted on both /metrics,
   reflection and the README's ListNodes work, secrets are 0400 files of uid 10001 and never in
-  the environment; `docker-compose stop` ends both services with exit 0 within the grace period.
+  the environment; the monitoring profile's Prometheus (Debian's, standing in for the
+  prom/prometheus image) scrapes both services and answers every query of the Grafana dashboard;
+  `docker-compose stop` ends both services with exit 0 within the grace period.
 
 Two things of this sandbox are adapted for, outside the files under test: runc instead of crun
 (crun refuses the host's hybrid cgroup hierarchy) with ulimits below the sandbox's hard limits
@@ -33,6 +35,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+import urllib.request
 
 from checks import check, failures, finish
 
@@ -41,7 +45,16 @@ PROJECT = "radarhub-stack-test"
 IMAGE = "localhost/radarhub:latest"
 BASES = ("localhost/debian:bookworm", "localhost/debian:bookworm-slim")
 NODES = ("radar1", "radar2", "radar3")
-PUBLISHED = (30050, 50051, 9105, 50061, 9106)
+PUBLISHED = (30050, 50051, 9105, 50061, 9106, 9090)
+PROMETHEUS_STAND_IN = "localhost/radarhub-test/prometheus:debian"
+PROMETHEUS_CONTAINERFILE = """FROM debian:bookworm-slim
+RUN apt-get update \\
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus \\
+ && rm -rf /var/lib/apt/lists/* && install -d -o nobody /prometheus
+USER nobody
+ENTRYPOINT ["/usr/bin/prometheus"]
+CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]
+"""
 
 
 def fail_now(why):
@@ -191,8 +204,14 @@ def wall_time(rfc3339):
     return calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S")) + float("0." + (frac or "0"))
 
 
+COMPOSE = ["docker-compose", "-p", PROJECT, "-f", "docker-compose.yml", "-f",
+           "monitoring-stand-in.yml"]
+with open(os.path.join(stack, "monitoring-stand-in.yml"), "w") as f:
+    f.write(f"services:\n  prometheus:\n    image: {PROMETHEUS_STAND_IN}\n")
+
+
 def compose(*args, timeout=300):
-    return run("docker-compose", "-p", PROJECT, *args, cwd=stack, timeout=timeout)
+    return run(*COMPOSE, *args, cwd=stack, timeout=timeout)
 
 
 def container(service_name):
@@ -209,6 +228,15 @@ def metric(port, name, node, result):
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                if line.startswith(name + "{") and f'node_id="{node}"' in line
                and f'result="{result}"' in line)
+
+
+def prometheus_api(path, **params):
+    url = f"http://127.0.0.1:9090/api/v1/{path}?{urllib.parse.urlencode(params)}"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return json.load(response).get("data", {})
+    except (OSError, ValueError):
+        return {}
 
 
 def healthy(grpc, service_name=""):
@@ -271,6 +299,25 @@ try:
         env = " ".join(inspect(name).get("Config", {}).get("Env") or [])
         check(not any(v in env for v in secret_values), f"{name}: a token in its environment")
 
+    # The monitoring profile's Prometheus, with Debian's prometheus standing in for the
+    # prom/prometheus image (no registry here): it scrapes both services by their compose names,
+    # and every query of the Grafana dashboard returns data. (Grafana itself is not in Debian.)
+    started = time.monotonic()
+    podman("build", "--pull=never", "--format", "docker", "-t", PROMETHEUS_STAND_IN, "-f", "-",
+           work, input=PROMETHEUS_CONTAINERFILE, timeout=900)
+    print(f"prometheus stand-in built in {time.monotonic() - started:.0f} s")
+    compose("--profile", "monitoring", "up", "-d", "--no-build", "--no-deps", "prometheus")
+    wait_for("prometheus scraping ingest:9105 and tracker:9106, both up", lambda: {
+        (t["labels"]["job"], t["health"]) for t in
+        prometheus_api("targets").get("activeTargets", [])} >= {
+        ("radarhub-ingest", "up"), ("radarhub-tracker", "up")}, 90)
+    with open(os.path.join(repo, "deploy/compose/grafana/dashboards/radarhub.json")) as f:
+        panels = json.load(f)["panels"]
+    for panel in panels:
+        for target in panel["targets"]:
+            wait_for(f"dashboard panel '{panel['title']}' has data: {target['expr']}",
+                     lambda: prometheus_api("query", query=target["expr"]).get("result"), 90)
+
     # Graceful stop: SIGTERM, drain, exit 0 within the compose stop_grace_period (15 s).
     started = time.monotonic()
     compose("stop", "tracker", "ingest", timeout=120)
@@ -286,7 +333,7 @@ finally:
         for name in ("ingest", "tracker") + NODES:
             logs = podman("logs", "--tail", "20", container(name), check_rc=False)
             print(f"--- {name} ---\n{logs.stdout}{logs.stderr}")
-    subprocess.run(["docker-compose", "-p", PROJECT, "down", "-t", "15"], cwd=stack,
+    subprocess.run([*COMPOSE, "--profile", "monitoring", "down", "-t", "15"], cwd=stack,
                    capture_output=True, timeout=300)
     service.terminate()
     service.wait(timeout=30)
