@@ -145,7 +145,8 @@ check(config.get("Entrypoint") == ["radarhub-ingest"], f"entrypoint: {config.get
 secret_values = []
 for name in ("node-tokens", "node-token", "api-token"):
     with open(os.path.join(repo, "deploy/compose/secrets", name)) as f:
-        secret_values += [line.split(":")[-1].strip() for line in f if line.strip()]
+        # A token is the last field of a line ("node_id token" in the tokens file); # comments.
+        secret_values += [line.split()[-1] for line in f if line.strip() and line[0] != "#"]
 inside = podman("run", "--rm", "--network=none", "--entrypoint", "sh", IMAGE, "-c", """
     id -u
     for b in /usr/local/bin/*; do "$b" --help >/dev/null || echo "FAILS: $b"; done

@@ -22,7 +22,11 @@ root = os.path.join(repo, "deploy/k8s")
 
 
 def render(path):
-    out = subprocess.run(["kubectl", "kustomize", path], capture_output=True, text=True)
+    try:
+        out = subprocess.run(["kubectl", "kustomize", path], capture_output=True, text=True)
+    except FileNotFoundError:
+        check(False, "kubectl not found: the test renders with `kubectl kustomize` (kubectl >= 1.27)")
+        return []
     if out.returncode != 0:
         check(False, f"kubectl kustomize {path}: {out.stderr.strip()}")
         return []
@@ -40,17 +44,25 @@ for path in [os.path.join(root, "base")] + overlays:
     for d in docs:
         by.setdefault((d["kind"], d["metadata"]["name"]), d)
 
-    def get(kind, prefix):
-        return next((d for (k, n), d in by.items() if k == kind and n.startswith(prefix)), None)
+    def get(kind, name_):
+        """The object of that exact name, or of that name plus a generator's hash suffix."""
+        return by.get((kind, name_)) or next(
+            (d for (k, n), d in by.items() if k == kind and re.fullmatch(re.escape(name_) +
+                                                                          r"-[a-z0-9]{10}", n)),
+            None)
 
     check(get("Namespace", "radarhub") is not None, f"{name}: namespace")
     for d in docs:
         if d["kind"] != "Namespace":
             check(d["metadata"].get("namespace") == "radarhub", f"{name}: {d['kind']} "
                   f"{d['metadata']['name']} in the radarhub namespace")
-    config = get("ConfigMap", "radarhub-config")
-    check(config is not None and re.match(r"radarhub-config-\w+$", config["metadata"]["name"]),
-          f"{name}: ConfigMap from configMapGenerator")
+    ingest_config = get("ConfigMap", "radarhub-ingest-config")
+    config = get("ConfigMap", "radarhub-tracker-config")
+    check(ingest_config is not None and config is not None and
+          ingest_config["metadata"]["name"] != "radarhub-ingest-config",
+          f"{name}: a ConfigMap per service from configMapGenerator")
+    if ingest_config is None or config is None:
+        continue
 
     ingest = get("Deployment", "radarhub-ingest")
     tracker = get("StatefulSet", "radarhub-tracker")
@@ -65,8 +77,11 @@ for path in [os.path.join(root, "base")] + overlays:
         check(int(config["data"]["RADARHUB_SHARD_COUNT"]) == tracker["spec"]["replicas"],
               f"{name}: shard count equals tracker replicas")
 
-    for workload, grpc_port, ports in ((ingest, 50051, {"nodes": 30050, "grpc": 50051, "metrics": 9105}),
-                                       (tracker, 50061, {"grpc": 50061, "metrics": 9106})):
+    services = [d for d in docs if d["kind"] == "Service"]
+    for workload, grpc_port, ports, service_name, settings in (
+            (ingest, 50051, {"nodes": 30050, "grpc": 50051, "metrics": 9105}, "radarhub.v1.Ingest",
+             ingest_config),
+            (tracker, 50061, {"grpc": 50061, "metrics": 9106}, "radarhub.v1.Tracker", config)):
         wname = workload["metadata"]["name"]
         pod = workload["spec"]["template"]["spec"]
         main = pod["containers"][0]
@@ -75,7 +90,20 @@ for path in [os.path.join(root, "base")] + overlays:
         live, ready = main.get("livenessProbe", {}), main.get("readinessProbe", {})
         check(live.get("grpc", {}).get("port") == grpc_port and live["grpc"].get("service", "") == "",
               f"{name}/{wname}: liveness is gRPC health of the process (service \"\")")
-        check(ready.get("grpc", {}).get("port") == grpc_port, f"{name}/{wname}: gRPC readiness")
+        check(ready.get("grpc", {}).get("port") == grpc_port and
+              ready["grpc"].get("service") == service_name,
+              f"{name}/{wname}: gRPC readiness of {service_name}")
+        check([f["configMapRef"]["name"] for f in main.get("envFrom", []) if "configMapRef" in f]
+              == [settings["metadata"]["name"]], f"{name}/{wname}: its own ConfigMap")
+        labels = workload["spec"]["template"]["metadata"]["labels"]
+        selected = [v["metadata"]["name"] for v in services
+                    if v["spec"]["selector"].items() <= labels.items()]
+        check(selected, f"{name}/{wname}: a Service selects its pods")
+        for v in services:
+            if v["metadata"]["name"] in selected:
+                for p in v["spec"]["ports"]:
+                    check(p["targetPort"] in ports, f"{name}: {v['metadata']['name']} targets "
+                          f"{p['targetPort']}, a port {wname} names")
         sc = pod.get("securityContext", {})
         check(sc.get("runAsNonRoot") is True and sc.get("runAsUser", 0) != 0,
               f"{name}/{wname}: runs as non-root")
@@ -96,15 +124,27 @@ for path in [os.path.join(root, "base")] + overlays:
         check(secret_volumes and all(v["secret"]["secretName"].startswith("radarhub-secrets")
                                      for v in secret_volumes), f"{name}/{wname}: secret volume")
         env = {e["name"]: e.get("value", "") for e in main.get("env", [])}
-        check(all(v.startswith("/run/radarhub/") for k, v in env.items() if "TOKEN" in k),
-              f"{name}/{wname}: tokens read from mounted files: {env}")
-        check(pod.get("terminationGracePeriodSeconds", 30) > 10,
-              f"{name}/{wname}: termination grace above --shutdown-grace (10s)")
+        token_files = {"RADARHUB_API_TOKEN_FILE"} | (
+            {"RADARHUB_TOKENS_FILE"} if workload is ingest else set())
+        check(token_files <= env.keys(), f"{name}/{wname}: reads {sorted(token_files)}: {env}")
+        copy = " ".join(pod["initContainers"][0]["command"]) if pod.get("initContainers") else ""
+        for k in token_files & env.keys():
+            path = env[k]
+            check(path.startswith("/run/radarhub/") and
+                  f"/secrets-in/{os.path.basename(path)}" in copy and "-m 0400" in copy,
+                  f"{name}/{wname}: {k}={path} is a 0400 copy the init container makes: {copy}")
+        grace = settings["data"].get("RADARHUB_SHUTDOWN_GRACE", "")
+        check(re.fullmatch(r"\d+s", grace) and
+              pod.get("terminationGracePeriodSeconds", 30) > int(grace[:-1]),
+              f"{name}/{wname}: termination grace above --shutdown-grace ({grace})")
         pdb = get("PodDisruptionBudget", wname)
         check(pdb is not None and pdb["spec"]["selector"]["matchLabels"] ==
               workload["spec"]["selector"]["matchLabels"], f"{name}/{wname}: PodDisruptionBudget")
 
-    check(config["data"].get("RADARHUB_SHUTDOWN_GRACE") == "10s", f"{name}: --shutdown-grace set")
+    io_threads = next((e for e in ingest["spec"]["template"]["spec"]["containers"][0]["env"]
+                       if e["name"] == "RADARHUB_IO_THREADS"), {})
+    check(io_threads.get("valueFrom", {}).get("resourceFieldRef", {}).get("resource")
+          == "limits.cpu", f"{name}: ingest I/O threads follow the CPU limit")
     # The tracker's shard is its StatefulSet ordinal; it finds every ingest via the headless name.
     command = " ".join(tracker["spec"]["template"]["spec"]["containers"][0]["command"])
     check("--shard-index" in command and "HOSTNAME##*-" in command,
@@ -123,8 +163,16 @@ for path in [os.path.join(root, "base")] + overlays:
     grpc = get("Service", "radarhub-ingest")
     check(grpc is not None and grpc["spec"]["type"] == "ClusterIP" and
           {p["port"] for p in grpc["spec"]["ports"]} >= {50051}, f"{name}: ClusterIP for gRPC")
-    check(get("Service", "radarhub-tracker") is not None, f"{name}: tracker Service")
+    tracker_headless = get("Service", tracker["spec"]["serviceName"])
+    check(tracker_headless is not None and tracker_headless["spec"].get("clusterIP") == "None",
+          f"{name}: per-shard DNS names through the tracker's headless Service")
     if name != "base":
         check(get("Secret", "radarhub-secrets") is not None, f"{name}: the Secret is generated")
+
+# The dev overlay's demo secrets are the Compose demo's values (one set of demo values to replace).
+for f in ("node-tokens", "api-token"):
+    with open(os.path.join(root, "overlays/dev/secrets", f)) as a, \
+            open(os.path.join(repo, "deploy/compose/secrets", f)) as b:
+        check(a.read() == b.read(), f"overlays/dev/secrets/{f} equals deploy/compose/secrets/{f}")
 
 finish(f"base and {len(overlays)} overlay(s)")
