@@ -44,7 +44,8 @@ check(with_monitoring.get("prometheus", {}).get("profiles") == ["monitoring"],
 def published(service):
     out = set()
     for p in service.get("ports", []):
-        out.add(str(p["published"]) if isinstance(p, dict) else str(p).split(":")[0])
+        # "[HOST_IP:]PUBLISHED:TARGET[/PROTO]"
+        out.add(str(p["published"]) if isinstance(p, dict) else str(p).split("/")[0].split(":")[-2])
     return out
 
 
@@ -55,7 +56,11 @@ for name, port, published_ports in (("ingest", "50051", {"30050", "50051", "9105
     check(test[:3] == ["CMD", "radarhub", "health"] and f"127.0.0.1:{port}" in test,
           f"{name}: health check through radarhub health on {port}: {test}")
     check(published_ports <= published(s), f"{name}: publishes {sorted(published_ports)}")
-    check(s.get("entrypoint", [None])[0] == f"radarhub-{name}", f"{name}: runs radarhub-{name}")
+    check(" ".join(s.get("entrypoint", [])).endswith(f"exec radarhub-{name}"),
+          f"{name}: runs radarhub-{name}")
+    metrics = [p for p in s.get("ports", []) if str(p).split(":")[-1].startswith("910")]
+    check(metrics and all(str(p).startswith("127.0.0.1:") for p in metrics),
+          f"{name}: /metrics published to this host only: {metrics}")
 
 check(services["tracker"]["depends_on"]["ingest"]["condition"] == "service_healthy",
       "tracker waits for a healthy ingest")
@@ -66,19 +71,28 @@ for n in ("radar1", "radar2", "radar3"):
           f"{n} waits for a healthy ingest")
     check("ingest:30050" in " ".join(services[n]["entrypoint"]), f"{n} sends to ingest:30050")
 
-# Secrets are files, mounted 0400 (never readable by group or others), never values in env.
+# Secrets are files, never values in the environment. Compose mounts them as they are on the host,
+# so each service reads a 0600 copy of its own in a tmpfs (container_stack_test.py checks the
+# modes in running containers).
 for name, s in services.items():
+    check(s.get("read_only") is True and s.get("cap_drop") == ["ALL"] and
+          "no-new-privileges:true" in s.get("security_opt", []),
+          f"{name}: read-only root filesystem, no capabilities, no privilege escalation")
+    entrypoint = " ".join(s.get("entrypoint", []))
     for key, value in (s.get("environment") or {}).items():
         if "TOKEN" in key or "KEY" in key:
-            check(key.endswith("_FILE") and str(value).startswith("/run/secrets/"),
-                  f"{name}: {key} must point at a secret file, not hold a value")
+            secret = os.path.basename(str(value))
+            check(key.endswith("_FILE") and value == f"/run/radarhub/{secret}" and
+                  f"/run/secrets/{secret}" in entrypoint.split("&&")[0] and
+                  entrypoint.startswith("sh -c install -m 0600 ") and
+                  "/run/radarhub" in s.get("tmpfs", []),
+                  f"{name}: {key} must name a 0600 copy of a secret file in a tmpfs, not a value")
     for secret in s.get("secrets", []):
-        mode = secret.get("mode") if isinstance(secret, dict) else None
-        check(mode is not None and int(str(mode), 8 if isinstance(mode, str) else 10) & 0o077 == 0,
-              f"{name}: secret {secret} mounted without group/other access")
+        source = secret["source"] if isinstance(secret, dict) else secret
+        check(f"/run/secrets/{source}" in entrypoint, f"{name}: uses its secret {source}")
 for name, secret in c.get("secrets", {}).items():
     check(os.path.isfile(os.path.join(repo, secret["file"])), f"secret {name}: {secret['file']}")
-check(services["ingest"]["environment"].get("RADARHUB_TOKENS_FILE") == "/run/secrets/node_tokens",
+check(services["ingest"]["environment"].get("RADARHUB_TOKENS_FILE") == "/run/radarhub/node_tokens",
       "ingest reads the node tokens from the secret")
 
 prometheus = with_monitoring.get("prometheus", {})

@@ -12,8 +12,8 @@ Then, unchanged from what users run:
 - Debian's docker-compose `up` of docker-compose.yml against podman's Docker-compatible API:
   the ingest turns healthy, the tracker and radar1..3 start after it, and from the host through
   the published ports every node is `ok` at the tracker, frames are counted on both /metrics,
-  reflection and the README's ListNodes work, secrets are 0400 files of uid 10001 and never in
-  the environment; the monitoring profile's Prometheus (Debian's, standing in for the
+  reflection and the README's ListNodes work, the secret files the services read are 0600 and
+  uid 10001's and never in the environment, the root filesystem is read-only; the monitoring profile's Prometheus (Debian's, standing in for the
   prom/prometheus image) scrapes both services and answers every query of the Grafana dashboard;
   `docker-compose stop` ends both services with exit 0 within the grace period.
 
@@ -92,10 +92,18 @@ nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
 nproc = resource.getrlimit(resource.RLIMIT_NPROC)[1]
 nofile = 65536 if nofile == resource.RLIM_INFINITY else min(nofile, 65536)
 nproc = 4096 if nproc == resource.RLIM_INFINITY else min(nproc, 4096)
+# The test's own podman storage, kept between runs (the bases and the build cache) and apart from
+# anything else on the machine: pruning it touches nothing of anyone's.
+store = os.path.expanduser("~/.cache/radarhub/containers")
 with open(os.path.join(work, "containers.conf"), "w") as f:
     f.write(f'[containers]\ndefault_ulimits = ["nofile={nofile}:{nofile}", '
-            f'"nproc={nproc}:{nproc}"]\n[engine]\nruntime = "runc"\n')
+            f'"nproc={nproc}:{nproc}"]\n[engine]\nruntime = "runc"\n'
+            f'tmp_dir = "/run/radarhub-test/libpod"\n')
+with open(os.path.join(work, "storage.conf"), "w") as f:
+    f.write(f'[storage]\ndriver = "overlay"\ngraphroot = "{store}/storage"\n'
+            f'runroot = "/run/radarhub-test/storage"\n')
 os.environ["CONTAINERS_CONF"] = os.path.join(work, "containers.conf")
+os.environ["CONTAINERS_STORAGE_CONF"] = os.path.join(work, "storage.conf")
 
 
 def podman(*args, **kw):
@@ -173,10 +181,8 @@ stack = os.path.join(work, "stack")
 os.makedirs(stack)
 shutil.copy(os.path.join(repo, "docker-compose.yml"), stack)
 shutil.copytree(os.path.join(repo, "deploy/compose"), os.path.join(stack, "deploy/compose"))
-for name in os.listdir(os.path.join(stack, "deploy/compose/secrets")):  # as the README says
-    path = os.path.join(stack, "deploy/compose/secrets", name)
-    os.chown(path, 10001, 10001)
-    os.chmod(path, 0o400)
+for name in os.listdir(os.path.join(stack, "deploy/compose/secrets")):  # as a fresh clone has them
+    os.chmod(os.path.join(stack, "deploy/compose/secrets", name), 0o644)
 
 sock = os.path.join(work, "podman.sock")
 service = subprocess.Popen(["podman", "system", "service", "--time=0", f"unix://{sock}"],
@@ -292,10 +298,14 @@ try:
             check(f'"{node}"' in nodes.stdout,
                   f"{service_name}/ListNodes on {port} lists {node}: {nodes.stdout}{nodes.stderr}")
 
-    # Secrets: files of the image's user, 0400, never in the environment.
-    mode = podman("exec", container("ingest"), "stat", "-c", "%a %u",
-                  "/run/secrets/node_tokens", "/run/secrets/api_token").stdout.split("\n")
-    check(mode[:2] == ["400 10001", "400 10001"], f"ingest secrets mode and owner: {mode}")
+    # Secrets: the files the services read are 0600 and the image's user's; never in the
+    # environment. The root filesystem is read-only.
+    for name, files in (("ingest", ("node_tokens", "api_token")), ("tracker", ("api_token",))):
+        mode = podman("exec", container(name), "stat", "-c", "%a %u",
+                      *(f"/run/radarhub/{f}" for f in files)).stdout.split()
+        check(mode == ["600", "10001"] * len(files), f"{name}: secret files' mode and owner: {mode}")
+        writes = podman("exec", container(name), "touch", "/probe", check_rc=False)
+        check(writes.returncode != 0, f"{name}: the root filesystem is read-only")
     for name in ("ingest", "tracker") + NODES:
         env = " ".join(inspect(name).get("Config", {}).get("Env") or [])
         check(not any(v in env for v in secret_values), f"{name}: a token in its environment")
