@@ -102,7 +102,8 @@ TEST(IngestProcessTest, EverySimulatedFrameIsAccepted) {
 
 // Compose and Kubernetes hand nodes a service name, not an address: `radarhub node` resolves it
 // on every attempt and tries each address (localhost is ::1 and 127.0.0.1; the ingest listens on
-// one of them). A name that does not resolve is a retried failure with one warning, not a crash.
+// one of them). A name that does not resolve is a retried failure, not a crash, and an ingest
+// that is gone gives one warning for all nodes.
 TEST(IngestProcessTest, SimulatedNodesReachTheIngestByName) {
   ChildProcess ingest(kIngest, LoopbackArgs({"--token", "t0k"}));
   const uint16_t node_port = ingest.ListeningPort("node");
