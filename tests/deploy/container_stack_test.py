@@ -24,6 +24,7 @@ timers would (podman schedules them with systemd, which does not run here).
 
 usage: container_stack_test.py REPO_DIR RADARHUB_CLI BUF
 """
+import atexit
 import calendar
 import json
 import os
@@ -88,6 +89,7 @@ if not os.access(buf, os.X_OK):
     fail_now(f"buf not found at {buf}: tools/dev test installs it")
 
 work = tempfile.mkdtemp(prefix="radarhub-stack-")
+atexit.register(shutil.rmtree, work, ignore_errors=True)  # also when a step fails early
 nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
 nproc = resource.getrlimit(resource.RLIMIT_NPROC)[1]
 nofile = 65536 if nofile == resource.RLIM_INFINITY else min(nofile, 65536)
@@ -348,6 +350,5 @@ finally:
                    capture_output=True, timeout=300)
     service.terminate()
     service.wait(timeout=30)
-    shutil.rmtree(work, ignore_errors=True)
 
 finish("image built by podman from the Dockerfile; Compose stack up, healthy, serving, stopped")

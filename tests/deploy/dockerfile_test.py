@@ -60,20 +60,24 @@ check(build_packages and build_packages <= readme_packages,
 
 # The runtime stage: exactly the libraries the binaries need (plus CA roots for TLS clients).
 runtime_packages = set().union(*(apt_packages(a) for k, a in runtime["steps"] if k == "RUN"))
-needed = set()
+# Every library any binary links, then one dpkg query for all of them (dpkg -S is slow per call).
+libraries = set()
 for binary in binaries:
     ldd = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
-    for path in re.findall(r"=> (/\S+)", ldd):
-        owner = None
-        for candidate in (os.path.realpath(path), path):
-            r = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
-            if r.returncode == 0:
-                owner = r.stdout.split(":")[0]
-                break
-        check(owner is not None, f"{binary}: no Debian package owns {path}")
-        # Sanitizer runtimes come with the test suite's ASan build, never with a release image.
-        if owner and not re.match(r"lib(asan|ubsan|tsan|lsan)\d", owner):
-            needed.add(owner)
+    libraries.update(re.findall(r"=> (/\S+)", ldd))
+candidates = sorted({c for path in libraries for c in (path, os.path.realpath(path))})
+owners = {}  # path -> package; dpkg prints "pkg[, pkg2][:arch]: /path" per path it knows
+dpkg = subprocess.run(["dpkg", "-S", *candidates], capture_output=True, text=True).stdout
+for line in dpkg.splitlines():
+    packages, _, path = line.partition(": ")
+    owners[path] = packages.split(",")[0].split(":")[0].strip()
+needed = set()
+for path in sorted(libraries):
+    owner = owners.get(os.path.realpath(path)) or owners.get(path)
+    check(owner is not None, f"no Debian package owns {path}")
+    # Sanitizer runtimes come with the test suite's ASan build, never with a release image.
+    if owner and not re.match(r"lib(asan|ubsan|tsan|lsan)\d", owner):
+        needed.add(owner)
 in_slim_base = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g"}  # essential in bookworm-slim
 missing = needed - in_slim_base - runtime_packages
 check(not missing, f"runtime stage lacks packages the binaries link: {sorted(missing)}")
