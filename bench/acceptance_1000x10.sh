@@ -5,7 +5,6 @@
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 SECS=${SECS:-60}
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 out=bench/results/acceptance_1000x10.txt
 tmp=$(mktemp -d)
 start_ingest "$tmp/ingest.log" "$INGEST" --token bench --log-level warn

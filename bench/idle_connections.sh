@@ -5,7 +5,6 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 NODES=${NODES:-10000}
 SECS=${SECS:-30}
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 out=bench/results/idle_connections.txt
 tmp=$(mktemp -d)
 start_ingest "$tmp/ingest.log" "$INGEST" --token bench --max-connections $((NODES * 2)) --log-level warn

@@ -6,6 +6,8 @@ CLI=$BUILD/tools/radarhub
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
+# Thousands of node connections per run.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 # start_ingest LOG ARGS... : starts the ingest on loopback port 0; sets INGEST_PID, NODE_PORT, METRICS_PORT
 start_ingest() {

@@ -8,7 +8,6 @@
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 SECS=${SECS:-20}
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 BENCH=$BUILD/bench/subscribe_latency_bench
 out=bench/results/subscribe_latency.txt
 tmp=$(mktemp -d)

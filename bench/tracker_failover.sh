@@ -7,7 +7,6 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 NODES=${NODES:-1000}
 RUNS=${RUNS:-3}
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 out=bench/results/tracker_failover.txt
 {
   echo "# tracker_failover $(date -u +%FT%TZ); $(git rev-parse --short HEAD 2>/dev/null); $(nproc) cores"

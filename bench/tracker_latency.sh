@@ -11,7 +11,6 @@ source bench/lib.sh
 SECS=${SECS:-20}
 SHAPES=${SHAPES:-1000 100}
 RATE=${RATE:-10}
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 BENCH=$BUILD/bench/subscribe_latency_bench
 out=bench/results/tracker_latency.txt
 tmp=$(mktemp -d)

@@ -41,11 +41,25 @@ check(with_monitoring.get("prometheus", {}).get("profiles") == ["monitoring"],
       "the monitoring profile adds prometheus")
 
 
-def published(service):
-    out = set()
+def ports(service):
+    """(host_ip or None, published, target) per port; docker-compose 1.29 prints
+    "[HOST_IP:]PUBLISHED:TARGET[/PROTO]"."""
+    out = []
     for p in service.get("ports", []):
-        # "[HOST_IP:]PUBLISHED:TARGET[/PROTO]"
-        out.add(str(p["published"]) if isinstance(p, dict) else str(p).split("/")[0].split(":")[-2])
+        if isinstance(p, dict):
+            out.append((p.get("host_ip"), str(p["published"]), str(p["target"])))
+        else:
+            parts = str(p).split("/")[0].split(":")
+            out.append((parts[0] if len(parts) == 3 else None, parts[-2], parts[-1]))
+    return out
+
+
+def mounts(service):
+    """{target: source} of its volumes; docker-compose 1.29 prints "SOURCE:TARGET[:MODE]"."""
+    out = {}
+    for v in service.get("volumes", []):
+        source, target = (v["source"], v["target"]) if isinstance(v, dict) else v.split(":")[:2]
+        out[target] = source
     return out
 
 
@@ -55,12 +69,12 @@ for name, port, published_ports in (("ingest", "50051", {"30050", "50051", "9105
     test = s.get("healthcheck", {}).get("test", [])
     check(test[:3] == ["CMD", "radarhub", "health"] and f"127.0.0.1:{port}" in test,
           f"{name}: health check through radarhub health on {port}: {test}")
-    check(published_ports <= published(s), f"{name}: publishes {sorted(published_ports)}")
+    check(published_ports <= {pub for _, pub, _ in ports(s)},
+          f"{name}: publishes {sorted(published_ports)}")
     check(" ".join(s.get("entrypoint", [])).endswith(f"exec radarhub-{name}"),
           f"{name}: runs radarhub-{name}")
-    metrics = [p for p in s.get("ports", []) if str(p).split(":")[-1].startswith("910")]
-    check(metrics and all(str(p).startswith("127.0.0.1:") for p in metrics),
-          f"{name}: /metrics published to this host only: {metrics}")
+    metrics = [ip for ip, _, target in ports(s) if target in ("9105", "9106")]
+    check(metrics == ["127.0.0.1"], f"{name}: /metrics published to this host only: {metrics}")
 
 check(services["tracker"]["depends_on"]["ingest"]["condition"] == "service_healthy",
       "tracker waits for a healthy ingest")
@@ -95,9 +109,7 @@ for name, secret in c.get("secrets", {}).items():
 check(services["ingest"]["environment"].get("RADARHUB_TOKENS_FILE") == "/run/radarhub/node_tokens",
       "ingest reads the node tokens from the secret")
 
-prometheus = with_monitoring.get("prometheus", {})
-scrape_file = next((v.split(":")[0] if isinstance(v, str) else v.get("source")
-                    for v in prometheus.get("volumes", [])), None)
+scrape_file = mounts(with_monitoring.get("prometheus", {})).get("/etc/prometheus/prometheus.yml")
 if scrape_file:
     with open(os.path.join(repo, scrape_file)) as f:
         scrape = yaml.safe_load(f)
@@ -112,13 +124,10 @@ else:
 # container_stack_test.py.)
 grafana = with_monitoring.get("grafana", {})
 check(grafana.get("profiles") == ["monitoring"], "the monitoring profile adds grafana")
-mounts = {}
-for v in grafana.get("volumes", []):  # docker-compose 1.29 prints "SOURCE:TARGET:MODE"
-    source, target = (v["source"], v["target"]) if isinstance(v, dict) else v.split(":")[:2]
-    mounts[target] = source
-provisioning = mounts.get("/etc/grafana/provisioning")
-dashboards = mounts.get("/var/lib/grafana/dashboards")
-if check(provisioning and dashboards, f"grafana mounts provisioning and dashboards: {mounts}"):
+grafana_mounts = mounts(grafana)
+provisioning = grafana_mounts.get("/etc/grafana/provisioning")
+dashboards = grafana_mounts.get("/var/lib/grafana/dashboards")
+if check(provisioning and dashboards, f"grafana mounts provisioning, dashboards: {grafana_mounts}"):
     with open(os.path.join(provisioning, "datasources/prometheus.yml")) as f:
         sources = yaml.safe_load(f)["datasources"]
     check(any(d["uid"] == "prometheus" and d["url"] == "http://prometheus:9090" for d in sources),
@@ -137,8 +146,7 @@ if check(provisioning and dashboards, f"grafana mounts provisioning and dashboar
     home = grafana.get("environment", {}).get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH", "")
     check(home == "/var/lib/grafana/dashboards/radarhub.json", f"home dashboard: {home}")
 for name in ("prometheus", "grafana"):
-    ips = {p.get("host_ip") if isinstance(p, dict) else p.split(":")[0] if p.count(":") == 2
-           else None for p in with_monitoring.get(name, {}).get("ports", [])}
+    ips = {ip for ip, _, _ in ports(with_monitoring.get(name, {}))}
     check(ips == {"127.0.0.1"}, f"{name} (no authentication) listens on this host only: {ips}")
 
 finish("compose services, health checks, ports, secrets, monitoring")
