@@ -58,6 +58,7 @@ class Subscription::Call final : public grpc::ClientReadReactor<v1::SubscribeRes
   void OnDone(const grpc::Status& status) override {
     std::shared_ptr<Subscription> owner = std::move(owner_);
     const bool live = live_;
+    owner->Detach();  // before the delete: Stop() must never cancel a freed call
     delete this;
     CallCounter* calls = owner->context_.calls;
     owner->Ended(status, live);
@@ -118,12 +119,16 @@ void Subscription::Delivered(v1::SubscribeResponse& response, bool& live) {
   }
 }
 
+void Subscription::Detach() {
+  std::lock_guard lock(mu_);
+  call_ = nullptr;
+}
+
 void Subscription::Ended(const grpc::Status& status, bool was_live) {
   handler_->OnLive(false);
   bool stopped = false;
   {
     std::lock_guard lock(mu_);
-    call_ = nullptr;
     stopped = stopped_;
   }
   if (!stopped) {

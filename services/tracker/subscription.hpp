@@ -72,6 +72,8 @@ class Subscription final : public std::enable_shared_from_this<Subscription> {
  private:
   class Call;
   void Attempt();
+  // The call in flight is ending: forget it, so Stop() no longer reaches it.
+  void Detach();
   void Delivered(v1::SubscribeResponse& response, bool& first);
   void Ended(const grpc::Status& status, bool was_live);
   void ScheduleRetry();
