@@ -7,7 +7,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake ninja-build g++ pkg-config libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev \
-      protobuf-compiler libboost-dev rapidjson-dev prometheus-cpp-dev libcli11-dev libssl-dev \
+      protobuf-compiler libboost-dev rapidjson-dev prometheus-cpp-dev libcli11-dev libssl-dev libeigen3-dev \
       grpc-proto \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -1,7 +1,9 @@
-// radarhub: simulated nodes (`node`), live views (`watch`, `status`) and `health` checks.
+// radarhub: simulated nodes (`node`), scenario files (`scenario`), live views (`watch`,
+// `status`) and `health` checks.
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "health_check.hpp"
@@ -9,6 +11,8 @@
 #include "radarhub/common/duration.hpp"
 #include "radarhub/common/host_port.hpp"
 #include "radarhub/common/log.hpp"
+#include "radarhub/simulation/scenario.hpp"
+#include "scenario_export.hpp"
 #include "status_view.hpp"
 #include "watch.hpp"
 
@@ -37,13 +41,13 @@ int main(int argc, char** argv) {
   node->add_option("--ingest", ingest, "ingest node port HOST:PORT")->envname("RADARHUB_INGEST");
   node->add_option("--nodes", sim.nodes, "simulated nodes in this process")
       ->check(CLI::Range(1, 1000000));
-  node->add_option("--rate", rate,
-                   "frames per second per node; 0: heartbeats only; max: as fast as possible");
-  node->add_option("--detections", sim.detections, "detections per frame")
-      ->check(CLI::Range(0, 100000));
-  node->add_option("--adsb-fraction", sim.adsb_fraction,
-                   "share of target detections with an ADS-B match")
-      ->check(CLI::Range(0.0, 1.0));
+  auto* rate_option = node->add_option(
+      "--rate", rate, "frames per second per node; 0: heartbeats only; max: as fast as possible");
+  auto* detections_option = node->add_option("--detections", sim.detections, "detections per frame")
+                                ->check(CLI::Range(0, 100000));
+  auto* adsb_option = node->add_option("--adsb-fraction", sim.adsb_fraction,
+                                       "share of target detections with an ADS-B match")
+                          ->check(CLI::Range(0.0, 1.0));
   node->add_option("--token", sim.token, "node token (prefer RADARHUB_TOKEN)")
       ->envname("RADARHUB_TOKEN");
   node->add_option("--node-prefix", sim.node_prefix, "node ids are PREFIX-0001, PREFIX-0002, ...");
@@ -53,7 +57,41 @@ int main(int argc, char** argv) {
   node->add_option("--frames", sim.frames_per_node,
                    "stop after this many frames per node (0: no limit)");
   node->add_option("--threads", sim.threads, "sending threads")->check(CLI::Range(1, 64));
-  node->add_option("--seed", sim.seed, "random seed");
+  auto* node_seed = node->add_option("--seed", sim.seed, "random seed");
+  std::string node_scenario, node_truth;
+  auto* scenario_option =
+      node->add_option("--scenario", node_scenario,
+                       "play this scenario (built-in name or JSON file) live instead of random "
+                       "detections; node i with seed + i")
+          ->excludes(rate_option)
+          ->excludes(detections_option)
+          ->excludes(adsb_option);
+  node->add_option("--truth", node_truth, "with --scenario: ground truth of every frame sent")
+      ->needs(scenario_option);
+
+  radarhub::tools::ScenarioExportSettings export_settings;
+  std::string export_node_id = "radar1";
+  std::vector<std::string> export_node_ids;
+  uint64_t export_seed = 1;
+  auto* scenario = app.add_subcommand(
+      "scenario", "write a scenario's frames (node protocol) and ground truth to files");
+  scenario
+      ->add_option("scenario", export_settings.scenario,
+                   "busy, crossing, dense, sparse, demo, or a scenario JSON file")
+      ->required();
+  scenario->add_option("--out", export_settings.out_path, "frames: one node-protocol line each")
+      ->required();
+  scenario->add_option("--truth", export_settings.truth_path,
+                       "ground truth: one JSON line per frame and node");
+  auto* export_node_id_option = scenario->add_option("--node-id", export_node_id, "node id");
+  scenario
+      ->add_option("--node-ids", export_node_ids,
+                   "several nodes (node i with seed + i), frames interleaved by timestamp")
+      ->delimiter(',')
+      ->excludes(export_node_id_option);
+  auto* export_seed_option =
+      scenario->add_option("--seed", export_seed, "random seed (default: the file's, else 1)");
+  scenario->add_option("--token", export_settings.token, "token written in every frame");
 
   std::string metrics = "127.0.0.1:9105", interval = "1s";
   int iterations = 0;
@@ -83,9 +121,21 @@ int main(int argc, char** argv) {
   health->add_option("--service", health_service, "\"\" (the process), a service or node/<id>");
   health->add_option("--timeout", health_timeout, "give up after this long");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    // `radarhub scenario` runs in scripts: a usage error is exit 2 like every other bad setting.
+    return code != 0 && scenario->parsed() ? 2 : code;
+  }
 
   if (watch->parsed()) return radarhub::tools::RunWatch(watch_settings);
+  if (scenario->parsed()) {
+    export_settings.node_ids =
+        export_node_ids.empty() ? std::vector<std::string>{export_node_id} : export_node_ids;
+    if (export_seed_option->count() > 0) export_settings.seed = export_seed;
+    return radarhub::tools::RunScenarioExport(export_settings);
+  }
   if (health->parsed()) {
     const auto timeout = radarhub::common::ParseDuration(health_timeout);
     if (!timeout || timeout->count() <= 0) {
@@ -119,8 +169,25 @@ int main(int argc, char** argv) {
     }
     sim.duration = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
     if (!sim.node_ids.empty()) sim.nodes = static_cast<int>(sim.node_ids.size());
+    std::ofstream truth;
+    if (!node_scenario.empty()) {
+      std::string error;
+      sim.scenario = radarhub::simulation::LoadScenario(node_scenario, sim.seed, error);
+      if (!sim.scenario) {
+        std::cerr << "radarhub node: --scenario " << error << "\n";
+        return 2;
+      }
+      if (node_seed->count() > 0) sim.scenario->seed = sim.seed;
+      if (!node_truth.empty()) {
+        truth.open(node_truth, std::ios::binary | std::ios::trunc);
+        if (!truth) {
+          std::cerr << "radarhub node: cannot write --truth '" << node_truth << "'\n";
+          return 2;
+        }
+      }
+    }
     std::signal(SIGPIPE, SIG_IGN);
-    radarhub::tools::NodeSimulator simulator(sim);
+    radarhub::tools::NodeSimulator simulator(sim, truth.is_open() ? &truth : nullptr);
     g_simulator = &simulator;
     std::signal(SIGINT, [](int) { g_simulator->Stop(); });
     std::signal(SIGTERM, [](int) { g_simulator->Stop(); });

@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cmath>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
@@ -50,6 +51,10 @@ void AppendInt(std::string& out, int64_t v) {
 
 struct Shared {
   const SimulatorSettings& settings;
+  std::ostream* truth = nullptr;  // guarded by truth_mu
+  std::mutex truth_mu;
+  Clock::time_point start;    // scenario frames are due at start + (timestamp - start_ms)
+  int64_t start_wall_ms = 0;  // and stamped start_wall_ms + (timestamp - start_ms)
   std::optional<tcp::endpoint> literal;    // the ingest as an IP address; else a name to resolve
   common::RateLimiter connect_warnings{};  // one line per reason per 10 s for all nodes
   Clock::time_point end;                   // max(): no end
@@ -61,7 +66,9 @@ struct Shared {
 // One simulated node: its own connection, timer and target aircraft. Lives on one io_context.
 class SimNode final : public std::enable_shared_from_this<SimNode> {
  public:
-  SimNode(asio::io_context& io, Shared& shared, std::string id, uint64_t seed)
+  // `scenario`: the node's frame source; null for random detections.
+  SimNode(asio::io_context& io, Shared& shared, std::string id, uint64_t seed,
+          std::unique_ptr<simulation::ScenarioRunner> scenario)
       : io_(io),
         shared_(shared),
         id_(std::move(id)),
@@ -69,10 +76,12 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
         resolver_(io),
         timer_(io),
         rng_(seed),
-        backoff_(seed) {
+        backoff_(seed),
+        scenario_(std::move(scenario)) {
     // A few targets per node that drift smoothly, so a tracker downstream sees real tracks.
     std::uniform_real_distribution<double> delay(5, 150), doppler(-200, 200);
     for (int i = 0; i < 4; ++i) targets_.push_back({delay(rng_), doppler(rng_)});
+    if (scenario_) scenario_done_ = !scenario_->Next(scenario_frame_);
   }
 
   void Start() {
@@ -88,8 +97,10 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
   bool Finished() const {
     const auto& s = shared_.settings;
     return shared_.stopping.load(std::memory_order_relaxed) || Clock::now() >= shared_.end ||
-           (s.frames_per_node != 0 && frames_made_ >= s.frames_per_node);
+           (s.frames_per_node != 0 && frames_made_ >= s.frames_per_node) || scenario_done_;
   }
+
+  bool MaxRate() const { return shared_.settings.max_rate && !scenario_; }
 
   void Connect() {
     if (Finished()) return Done();
@@ -128,10 +139,11 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
     backoff_.Reset();
     connected_ = true;
     pending_.clear();
+    pending_truth_.clear();
     AppendHeartbeat(pending_, /*hello=*/true);
     ++pending_heartbeats_;
     next_tick_ = Clock::now();
-    if (shared_.settings.max_rate) {
+    if (MaxRate()) {
       FillMaxRate();
     } else {
       Tick();
@@ -172,7 +184,9 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
     if (Finished()) return Flush();
     const auto now = Clock::now();
     const auto& s = shared_.settings;
-    if (s.rate_hz > 0) {
+    if (scenario_) {
+      AppendDueScenarioFrames(now);
+    } else if (s.rate_hz > 0) {
       AppendFrame(pending_);
       ++pending_frames_;
       const auto period = std::chrono::duration_cast<Clock::duration>(
@@ -226,6 +240,8 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
     writing_ = true;
     in_flight_.swap(pending_);
     pending_.clear();
+    in_flight_truth_.swap(pending_truth_);
+    pending_truth_.clear();
     in_flight_frames_ = std::exchange(pending_frames_, 0);
     in_flight_heartbeats_ = std::exchange(pending_heartbeats_, 0);
     asio::async_write(socket_, asio::buffer(in_flight_),
@@ -243,8 +259,12 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
     }
     shared_.frames_sent.fetch_add(in_flight_frames_, std::memory_order_relaxed);
     shared_.heartbeats_sent.fetch_add(in_flight_heartbeats_, std::memory_order_relaxed);
+    if (shared_.truth != nullptr && !in_flight_truth_.empty()) {
+      std::lock_guard lock(shared_.truth_mu);
+      *shared_.truth << in_flight_truth_;
+    }
     last_sent_ = Clock::now();
-    if (shared_.settings.max_rate && !Finished()) FillMaxRate();
+    if (MaxRate() && !Finished()) FillMaxRate();
     Flush();
   }
 
@@ -262,6 +282,38 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
     if (done_) return;
     done_ = true;
     --shared_.running;
+  }
+
+  // Scenario mode: the frames due by now, each stamped with the wall-clock time it is due at.
+  // Frames more than a second overdue (missed while disconnected) are skipped, not sent in a
+  // burst: live data, not a backlog. A heartbeat when nothing was sent for 5 s.
+  void AppendDueScenarioFrames(Clock::time_point now) {
+    const int64_t start_ms = scenario_->scenario().start_ms;
+    const auto due = [&] {
+      return shared_.start + std::chrono::milliseconds(scenario_frame_.timestamp_ms - start_ms);
+    };
+    bool appended = false;
+    while (!Finished() && due() <= now) {
+      if (now - due() <= std::chrono::seconds(1)) {
+        const int64_t wall_ms = shared_.start_wall_ms + (scenario_frame_.timestamp_ms - start_ms);
+        scenario_frame_.timestamp_ms = scenario_frame_.frame.timestamp_ms = wall_ms;
+        pending_ += simulation::ToNodeLine(scenario_frame_.frame, id_, shared_.settings.token);
+        pending_ += '\n';
+        if (shared_.truth != nullptr) {
+          pending_truth_ += simulation::ToTruthLine(scenario_frame_, id_);
+          pending_truth_ += '\n';
+        }
+        ++frames_made_;
+        ++pending_frames_;
+        appended = true;
+      }
+      scenario_done_ = !scenario_->Next(scenario_frame_);
+    }
+    if (!appended && pending_heartbeats_ == 0 && now - last_sent_ >= kHeartbeatEvery) {
+      AppendHeartbeat(pending_, false);
+      ++pending_heartbeats_;
+    }
+    next_tick_ = scenario_done_ ? now : std::min(due(), now + kHeartbeatEvery);
   }
 
   void AppendHeartbeat(std::string& out, bool hello) {
@@ -350,7 +402,11 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
   static constexpr int kBodies = 64;
   std::vector<std::string> bodies_;
   std::string prefix_;
+  std::unique_ptr<simulation::ScenarioRunner> scenario_;
+  simulation::SimFrame scenario_frame_;  // the next frame the scenario plays
+  bool scenario_done_ = false;
   std::string pending_, in_flight_;
+  std::string pending_truth_, in_flight_truth_;  // lines for the frames in pending_, in_flight_
   uint64_t pending_frames_ = 0, pending_heartbeats_ = 0;
   uint64_t in_flight_frames_ = 0, in_flight_heartbeats_ = 0;
   uint64_t frames_made_ = 0;
@@ -363,13 +419,16 @@ class SimNode final : public std::enable_shared_from_this<SimNode> {
 
 class NodeSimulator::Impl {
  public:
-  explicit Impl(SimulatorSettings s) : settings(std::move(s)), shared{settings} {}
+  Impl(SimulatorSettings s, std::ostream* truth) : settings(std::move(s)), shared{settings} {
+    shared.truth = truth;
+  }
   SimulatorSettings settings;
   Shared shared;
   std::vector<std::unique_ptr<asio::io_context>> contexts;
 };
 
-NodeSimulator::NodeSimulator(SimulatorSettings settings) : impl_(new Impl(std::move(settings))) {}
+NodeSimulator::NodeSimulator(SimulatorSettings settings, std::ostream* truth)
+    : impl_(new Impl(std::move(settings), truth)) {}
 NodeSimulator::~NodeSimulator() { delete impl_; }
 
 void NodeSimulator::Stop() {
@@ -384,6 +443,8 @@ SimulatorReport NodeSimulator::Run() {
   const auto address = asio::ip::make_address(s.host, not_an_address);
   if (!not_an_address) shared.literal = tcp::endpoint(address, s.port);
   const auto start = Clock::now();
+  shared.start = start;
+  shared.start_wall_ms = NowMs();
   shared.end = s.duration.count() > 0 ? start + s.duration : Clock::time_point::max();
   const int threads = std::max(1, s.threads);
   for (int t = 0; t < threads; ++t)
@@ -397,8 +458,14 @@ SimulatorReport NodeSimulator::Run() {
       std::snprintf(id, sizeof id, "%s", s.node_ids[static_cast<size_t>(i)].c_str());
     }
     auto& io = *impl_->contexts[static_cast<size_t>(i % threads)];
-    auto node =
-        std::make_shared<SimNode>(io, shared, id, s.seed * 1000003 + static_cast<uint64_t>(i));
+    std::unique_ptr<simulation::ScenarioRunner> scenario;
+    if (s.scenario) {
+      simulation::Scenario own = *s.scenario;
+      own.seed += static_cast<uint64_t>(i);
+      scenario = std::make_unique<simulation::ScenarioRunner>(std::move(own));
+    }
+    auto node = std::make_shared<SimNode>(
+        io, shared, id, s.seed * 1000003 + static_cast<uint64_t>(i), std::move(scenario));
     asio::post(io, [node] { node->Start(); });
   }
   std::vector<std::thread> workers;

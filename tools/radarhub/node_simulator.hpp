@@ -2,8 +2,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
+
+#include "radarhub/simulation/scenario.hpp"
 
 namespace radarhub::tools {
 
@@ -22,6 +26,10 @@ struct SimulatorSettings {
   uint64_t frames_per_node = 0;           // 0: unbounded
   int threads = 1;
   uint64_t seed = 1;
+  // If set, node i plays this scenario with seed + i instead of random detections: a frame per
+  // frame interval, stamped with the wall clock (start_ms moved to the start of Run). rate_hz,
+  // max_rate, detections and adsb_fraction do not apply; the run also ends with the scenario.
+  std::optional<simulation::Scenario> scenario;
 };
 
 struct SimulatorReport {
@@ -38,7 +46,10 @@ struct SimulatorReport {
 // frame count is reached, or Stop() (thread-safe) is called.
 class NodeSimulator final {
  public:
-  explicit NodeSimulator(SimulatorSettings settings);
+  // `truth` (optional, must outlive Run): with a scenario, the ground truth of every frame whose
+  // bytes were written to a socket, one line each (simulation::ToTruthLine); the sending threads
+  // write it under a lock of the simulator's.
+  explicit NodeSimulator(SimulatorSettings settings, std::ostream* truth = nullptr);
   ~NodeSimulator();
   SimulatorReport Run();
   void Stop();
