@@ -1,6 +1,7 @@
 #include "config.hpp"
 
 #include <sstream>
+#include <thread>
 
 #include "radarhub/protocol/node_id.hpp"
 
@@ -57,6 +58,48 @@ std::optional<TrackerConfig> ParseTrackerCommandLine(int argc, char** argv, int&
           "trackers sharing the nodes (rendezvous hashing of node ids)")
       ->check(CLI::Range(1u, 65536u));
   cli.Add("--resolve-interval", resolve_interval, "how often dns:/// targets are resolved again");
+  c.worker_threads = std::max(1u, std::thread::hardware_concurrency());  // shown by --help
+  cli.Add("--worker-threads", c.worker_threads,
+          "threads that run every node's tracking (default: the number of cores)")
+      ->check(CLI::Range(size_t{1}, size_t{256}));
+  std::string tracks_dir, node_transmitters, max_coast = "20s";
+  tracking::TrackerSettings& t = c.tracking.tracker;
+  cli.Add("--tracks-dir", tracks_dir,
+          "write confirmed tracks as JSON lines to DIR/<node_id>/<YYYY-MM-DD>.jsonl (empty: off)");
+  cli.Add("--replay", c.replay,
+          "track a file of node-protocol lines offline as fast as possible, write --tracks-dir, "
+          "print a summary and exit (no ports opened)");
+  cli.Add("--transmitter-hz", t.transmitter_hz,
+          "the illuminator's frequency (Doppler = -range rate / wavelength)")
+      ->check(CLI::Range(1e6, 1e11));
+  cli.Add("--node-transmitter-hz", node_transmitters,
+          "per-node illuminators where they differ: ID=HZ,ID=HZ,...");
+  cli.Add("--track-min-snr", t.min_snr_db, "detections below this SNR (dB) are ignored");
+  cli.Add("--track-pd", t.pd,
+          "probability that a target outside the zero-Doppler notch is detected")
+      ->check(CLI::Range(0.05, 0.999));
+  cli.Add("--track-notch", t.notch_hz, "|Doppler| (Hz) below which a target is never detected")
+      ->check(CLI::Range(0.0, 100.0));
+  cli.Add("--track-sigma-delay", t.sigma_delay_km, "delay noise (km) at --track-snr-ref")
+      ->check(CLI::Range(1e-4, 100.0));
+  cli.Add("--track-sigma-doppler", t.sigma_doppler_hz, "Doppler noise (Hz) at --track-snr-ref")
+      ->check(CLI::Range(1e-4, 100.0));
+  cli.Add("--track-snr-ref", t.snr_ref_db, "the SNR (dB) at which the noise above applies");
+  cli.Add("--track-jerk", t.jerk_hz_s2,
+          "manoeuvre noise: white jerk of the range, as Doppler acceleration (Hz/s^2)")
+      ->check(CLI::Range(1e-4, 1000.0));
+  cli.Add("--track-gate", t.gate, "gate: squared Mahalanobis distance (chi^2, 2 dof)")
+      ->check(CLI::Range(1.0, 100.0));
+  cli.Add("--track-clutter", t.initial_clutter_per_frame,
+          "false alarms per frame assumed until learnt from the data")
+      ->check(CLI::Range(0.0, 1e6));
+  cli.Add("--track-confirm-score", t.confirm_score,
+          "log-likelihood ratio (target vs. clutter) at which a track is confirmed")
+      ->check(CLI::Range(0.0, 1000.0));
+  cli.Add("--track-max-misses", t.max_misses,
+          "consecutive misses (outside the notch) that delete a track")
+      ->check(CLI::Range(1u, 1000u));
+  cli.Add("--track-max-coast", max_coast, "a track without a detection for this long is deleted");
   cli.AddServiceSettings(c);  // --api-token also goes to the ingest unless --ingest-api-token
   app.add_option("--ingest-api-token", c.ingest_api_token,
                  "bearer token for the ingest (prefer RADARHUB_INGEST_API_TOKEN or the file)")
@@ -83,6 +126,32 @@ std::optional<TrackerConfig> ParseTrackerCommandLine(int argc, char** argv, int&
       !cli.Duration("--resolve-interval", resolve_interval, c.resolve_interval)) {
     return std::nullopt;
   }
+  std::chrono::milliseconds coast{};
+  if (!cli.Duration("--track-max-coast", max_coast, coast)) return std::nullopt;
+  if (coast.count() <= 0) {
+    cli.Fail("--track-max-coast", max_coast, "a positive duration");
+    return std::nullopt;
+  }
+  t.max_coast_s = static_cast<double>(coast.count()) / 1000.0;
+  if (!tracks_dir.empty()) c.tracking.tracks_dir = tracks_dir;
+  for (const std::string& entry : SplitList(node_transmitters)) {
+    const auto eq = entry.find('=');
+    const std::string id = entry.substr(0, eq);
+    double hz = 0;
+    try {
+      size_t used = 0;
+      hz = eq == std::string::npos ? 0 : std::stod(entry.substr(eq + 1), &used);
+      if (used != entry.size() - eq - 1) hz = 0;
+    } catch (const std::exception&) {
+      hz = 0;
+    }
+    if (!protocol::IsValidNodeId(id) || !(hz >= 1e6 && hz <= 1e11)) {
+      cli.Fail("--node-transmitter-hz", entry, "ID=HZ with a node id and 1e6 <= HZ <= 1e11");
+      return std::nullopt;
+    }
+    c.tracking.transmitter_hz[id] = hz;
+  }
+
   for (const std::string& id : SplitList(nodes)) {
     if (!protocol::IsValidNodeId(id)) {
       cli.Fail("--nodes", id, "node ids [A-Za-z0-9._-]{1,64}");

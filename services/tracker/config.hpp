@@ -10,6 +10,7 @@
 #include "radarhub/common/log.hpp"
 #include "radarhub/rpc/credentials.hpp"
 #include "radarhub/service/command_line.hpp"
+#include "tracking_stage.hpp"
 
 namespace radarhub::tracker {
 
@@ -38,6 +39,9 @@ struct TrackerConfig : service::ServiceSettings {  // serving the Tracker API
   std::string ingest_api_token;  // secret: never logged
   std::string ingest_api_token_file;
   rpc::ClientTlsSettings ingest_tls{.flags = "--ingest-tls"};
+  size_t worker_threads = 0;  // --worker-threads; 0: the number of cores
+  TrackingSettings tracking;  // --track-*, --transmitter-hz, --tracks-dir
+  std::string replay;         // --replay FILE: track a recording offline, serve nothing
 };
 
 // Parses flags with RADARHUB_* environment fallbacks (flag > env > default). Returns nullopt after

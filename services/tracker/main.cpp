@@ -4,9 +4,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <fstream>
 #include <iostream>
 
 #include "config.hpp"
+#include "replay.hpp"
 #include "tracker_app.hpp"
 
 int main(int argc, char** argv) {
@@ -15,6 +17,25 @@ int main(int argc, char** argv) {
   if (!config) return exit_code;
   radarhub::common::Logger::Configure(config->log_level, config->log_format);
   std::signal(SIGPIPE, SIG_IGN);
+
+  if (!config->replay.empty()) {
+    std::ifstream file;
+    if (config->replay != "-") {
+      file.open(config->replay);
+      if (!file) {
+        std::cerr << "radarhub-tracker: cannot read --replay " << config->replay << "\n";
+        return 2;
+      }
+    }
+    std::istream& in = config->replay == "-" ? std::cin : file;
+    const auto report = radarhub::tracker::Replay(in, *config);
+    if (in.bad()) {
+      std::cerr << "radarhub-tracker: error reading --replay " << config->replay << "\n";
+      return 1;
+    }
+    std::cout << radarhub::tracker::Summary(report, *config) << std::endl;
+    return report.track_lines_lost == 0 ? 0 : 1;
+  }
 
   radarhub::tracker::TrackerApp app(*config);
   std::string error;

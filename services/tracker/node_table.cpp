@@ -1,13 +1,16 @@
 #include "node_table.hpp"
 
 #include <google/protobuf/util/time_util.h>
-#include <pthread.h>
+
+#include <boost/asio/post.hpp>
+#include <thread>
 
 #include "radarhub/common/log.hpp"
 #include "radarhub/receiver/shard.hpp"
 
 namespace radarhub::tracker {
 
+namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
@@ -21,47 +24,61 @@ int64_t SteadyNs(std::chrono::steady_clock::time_point t) {
 
 }  // namespace
 
+NodeWorkers::NodeWorkers(size_t threads)
+    : threads_(threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency())),
+      pool_(threads_) {}
+
+NodeWorkers::~NodeWorkers() { Join(); }
+
+void NodeWorkers::Join() { pool_.join(); }
+
 TrackedNode::TrackedNode(std::string node_id, receiver::ReceiverSettings settings,
-                         std::unique_ptr<FrameStage> stage, DequeueObserver dequeued)
+                         std::unique_ptr<FrameStage> stage, DequeueObserver dequeued,
+                         NodeWorkers& workers)
     : receiver_(std::move(node_id), settings),
       stage_(std::move(stage)),
-      dequeued_(std::move(dequeued)) {}
-
-TrackedNode::~TrackedNode() {
-  BeginStop(std::chrono::steady_clock::now());
-  Join();
-}
+      dequeued_(std::move(dequeued)),
+      strand_(workers.MakeStrand()) {}
 
 void TrackedNode::Start() {
-  loop_ = std::thread([this] { Run(); });
+  // The receiver holds the node weakly: posted work must not keep a forgotten node alive.
+  receiver_.SetReadyCallback([weak = weak_from_this()] {
+    if (const auto self = weak.lock()) self->Schedule();
+  });
 }
 
-// No fixed sleeps: Receive returns as soon as a frame is queued, so the loop runs at the pace of
-// the data. While draining, it finishes what is queued (or gives up at the deadline).
-void TrackedNode::Run() {
-  while (true) {
-    auto frame = receiver_.Receive(draining_.load() ? 0ms : 100ms);
-    if (frame) {
-      if (dequeued_) dequeued_(*frame);
-      stage_->Process(*frame);
-      if (!draining_.load() ||
-          SteadyNs(std::chrono::steady_clock::now()) < drain_deadline_ns_.load()) {
-        continue;
-      }
+// No polling: a batch is posted when the first frame arrives and re-posted while frames remain.
+// `scheduled_` is cleared before the queue is checked again, so a frame offered in between is
+// either seen by that check or schedules its own batch.
+void TrackedNode::Schedule() {
+  if (scheduled_.exchange(true)) return;
+  asio::post(strand_, [self = shared_from_this()] { self->RunBatch(); });
+}
+
+void TrackedNode::RunBatch() {
+  for (int i = 0; i < kBatch; ++i) {
+    auto frame = receiver_.Receive(0ms);
+    if (!frame) break;
+    if (draining_.load() &&
+        SteadyNs(std::chrono::steady_clock::now()) >= drain_deadline_ns_.load()) {
+      continue;  // past --shutdown-grace: what is left is dropped
     }
-    if (draining_.load()) return;
+    if (dequeued_) dequeued_(*frame);
+    stage_->Process(*frame);
   }
+  scheduled_.store(false);
+  if (receiver_.queue_depth() > 0) Schedule();
+}
+
+void TrackedNode::Tick(std::chrono::system_clock::time_point now) {
+  if (draining_.load()) return;
+  asio::post(strand_, [self = shared_from_this(), now] { self->stage_->Tick(now); });
 }
 
 void TrackedNode::BeginStop(std::chrono::steady_clock::time_point deadline) {
   if (draining_.load()) return;
   drain_deadline_ns_.store(SteadyNs(deadline));
   draining_.store(true);
-}
-
-void TrackedNode::Join() {
-  if (loop_.joinable()) loop_.join();
-  receiver_.Close();
 }
 
 v1::NodeHealth TrackedNode::Health() const { return Health(receiver_.health()); }
@@ -84,6 +101,10 @@ v1::NodeHealth TrackedNode::Health(const receiver::HealthState& h) const {
   out.set_frames_deduplicated(c.deduplicated);
   out.set_frames_missed(c.missed);
   out.set_last_timestamp_ms(receiver_.last_timestamp_ms());
+  const TrackCounts tracks = stage_->counts();
+  out.set_tracks_confirmed(tracks.confirmed);
+  out.set_tracks_coasting(tracks.coasting);
+  out.set_tracks_tentative(tracks.tentative);
   return out;
 }
 
@@ -92,7 +113,8 @@ NodeTable::NodeTable(ProvisionSettings settings, StageFactory stages,
     : settings_(std::move(settings)),
       fixed_(settings_.fixed_nodes.begin(), settings_.fixed_nodes.end()),
       stages_(std::move(stages)),
-      provisioned_(std::move(provisioned)) {}
+      provisioned_(std::move(provisioned)),
+      workers_(settings_.worker_threads) {}
 
 void NodeTable::ProvisionFixed() {
   std::vector<std::string> added;
@@ -130,7 +152,7 @@ std::shared_ptr<TrackedNode> NodeTable::Admit(const std::string& node_id) {
 
 std::shared_ptr<TrackedNode> NodeTable::ProvisionLocked(const std::string& node_id) {
   auto node = std::make_shared<TrackedNode>(node_id, settings_.receiver, stages_(node_id),
-                                            settings_.dequeued);
+                                            settings_.dequeued, workers_);
   node->Start();
   nodes_.emplace(node_id, node);
   common::LogInfo("tracking node", {{"node_id", node_id}});
@@ -156,6 +178,10 @@ uint64_t NodeTable::refused() const {
   return refused_.size();
 }
 
+void NodeTable::TickAll(std::chrono::system_clock::time_point now) const {
+  for (const auto& node : All()) node->Tick(now);
+}
+
 void NodeTable::StopAll(std::chrono::steady_clock::time_point deadline) {
   std::vector<std::shared_ptr<TrackedNode>> nodes;
   {
@@ -164,7 +190,8 @@ void NodeTable::StopAll(std::chrono::steady_clock::time_point deadline) {
     for (const auto& [id, node] : nodes_) nodes.push_back(node);
   }
   for (const auto& node : nodes) node->BeginStop(deadline);
-  for (const auto& node : nodes) node->Join();
+  workers_.Join();  // the batches already posted drain the queues
+  for (const auto& node : nodes) node->receiver().Close();
 }
 
 }  // namespace radarhub::tracker

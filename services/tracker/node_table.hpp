@@ -1,43 +1,75 @@
 #pragma once
 
+#include <utility>
+
 #include <atomic>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "radarhub/receiver/node_receiver.hpp"
 
 namespace radarhub::tracker {
 
-// What a node's processing loop hands each frame to. The tracking work plugs in here; until then
-// a pass-through stage counts frames and records latency. Called on the node's own thread only.
+// Live tracks of a node by status, after its last frame or tick.
+struct TrackCounts {
+  uint32_t confirmed = 0, coasting = 0, tentative = 0;
+};
+
+// What a node's frames go through, in order, one at a time (the tracking stage; tests and
+// benchmarks plug in their own). Process and Tick run on a worker of the pool, never two at once
+// for one node; counts() from any thread.
 class FrameStage {
  public:
   virtual ~FrameStage() = default;
   virtual void Process(v1::DetectionFrame& frame) = 0;
+  // About once a second, frames or not: tracks coast and expire when a node falls silent.
+  virtual void Tick(std::chrono::system_clock::time_point /*now*/) {}
+  virtual TrackCounts counts() const { return {}; }
 };
 using StageFactory = std::function<std::unique_ptr<FrameStage>(const std::string& node_id)>;
 
-// One tracked node: its receiver (fed by the ingest streams) and a loop on its own thread that
-// drains it at full speed into the node's stage, so a burst after a reconnect drains at once and
-// a slow stage only ever costs its own node's oldest frames. Thread-safe.
-class TrackedNode final {
+// The fixed pool that runs every node's stage: nodes are spread over its threads (a strand per
+// node keeps each node's frames in order), so 10,000 nodes cost no more threads than 10.
+// Thread-safe.
+class NodeWorkers final {
+ public:
+  explicit NodeWorkers(size_t threads);  // 0: one per core
+  ~NodeWorkers();
+  using Strand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
+  Strand MakeStrand() { return boost::asio::make_strand(pool_.get_executor()); }
+  size_t threads() const { return threads_; }
+  // Runs what was posted and ends the threads; nothing may be posted afterwards.
+  void Join();
+
+ private:
+  const size_t threads_;
+  boost::asio::thread_pool pool_;
+};
+
+// One tracked node: its receiver (fed by the ingest streams) and its stage, run on the worker
+// pool whenever frames wait: a burst after a reconnect drains at once, and a slow stage only
+// ever costs its own node's oldest frames. Thread-safe.
+class TrackedNode final : public std::enable_shared_from_this<TrackedNode> {
  public:
   using DequeueObserver = std::function<void(const v1::DetectionFrame&)>;
   TrackedNode(std::string node_id, receiver::ReceiverSettings settings,
-              std::unique_ptr<FrameStage> stage, DequeueObserver dequeued);
-  ~TrackedNode();
+              std::unique_ptr<FrameStage> stage, DequeueObserver dequeued, NodeWorkers& workers);
 
+  // Connects the receiver to the workers: from now on every queued frame gets processed.
   void Start();
-  // Call once no stream feeds the receiver any more: the loop processes what is queued (until
-  // `deadline` at most) and ends. Join waits for that. Split so many nodes drain in parallel.
+  // Runs the stage's tick on the node's strand.
+  void Tick(std::chrono::system_clock::time_point now);
+  // Call once no stream feeds the receiver any more: what is queued is processed until
+  // `deadline`, the rest dropped. The workers' Join waits for that.
   void BeginStop(std::chrono::steady_clock::time_point deadline);
-  void Join();
+  TrackCounts track_counts() const { return stage_->counts(); }
 
   const std::string& id() const { return receiver_.node_id(); }
   receiver::NodeReceiver& receiver() { return receiver_; }
@@ -48,14 +80,19 @@ class TrackedNode final {
   v1::NodeHealth Health(const receiver::HealthState& state) const;
 
  private:
-  void Run();
+  // Frames arrived: make sure a batch is scheduled (at most one at a time per node).
+  void Schedule();
+  // On the strand: up to kBatch frames, then yield the worker to other nodes.
+  void RunBatch();
 
+  static constexpr int kBatch = 64;
   receiver::NodeReceiver receiver_;
   std::unique_ptr<FrameStage> stage_;
   const DequeueObserver dequeued_;
+  NodeWorkers::Strand strand_;
+  std::atomic<bool> scheduled_{false};
   std::atomic<bool> draining_{false};
   std::atomic<int64_t> drain_deadline_ns_{0};
-  std::thread loop_;
 };
 
 struct ProvisionSettings {
@@ -64,7 +101,8 @@ struct ProvisionSettings {
   uint32_t shard_index = 0;
   uint32_t shard_count = 1;
   receiver::ReceiverSettings receiver;
-  TrackedNode::DequeueObserver dequeued;  // each frame as its node's loop takes it (metrics)
+  TrackedNode::DequeueObserver dequeued;  // each frame as its node's worker takes it (metrics)
+  size_t worker_threads = 0;              // --worker-threads; 0: one per core
 };
 
 // The nodes this tracker follows (api.md auto-provision, operations.md sharding): a node is
@@ -84,6 +122,9 @@ class NodeTable final {
   std::vector<std::shared_ptr<TrackedNode>> All() const;  // by node id
   // Distinct nodes seen beyond --max-nodes (counting stops at 100,000 ids).
   uint64_t refused() const;
+  // Every node's stage ticks on its worker.
+  void TickAll(std::chrono::system_clock::time_point now) const;
+  // Processes what is queued (until `deadline`) and ends the workers; provisions nothing after.
   void StopAll(std::chrono::steady_clock::time_point deadline);
 
  private:
@@ -93,6 +134,7 @@ class NodeTable final {
   const std::set<std::string> fixed_;
   const StageFactory stages_;
   const std::function<void(const std::string&)> provisioned_;
+  NodeWorkers workers_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<TrackedNode>> nodes_;  // guarded by mu_
   std::set<std::string> refused_;                              // guarded by mu_

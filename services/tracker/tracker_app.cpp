@@ -9,6 +9,7 @@
 
 #include "radarhub/rpc/credentials.hpp"
 #include "radarhub/service/grpc_server.hpp"
+#include "tracking_stage.hpp"
 
 namespace radarhub::tracker {
 
@@ -16,9 +17,16 @@ namespace asio = boost::asio;
 
 namespace {
 
-StageFactory DefaultStages(StageFactory stages, TrackerMetrics& metrics) {
+// Ticks let tracks coast and expire when a node falls silent, and track files reach the disk
+// within about a second.
+constexpr auto kTickEvery = std::chrono::milliseconds(500);
+
+StageFactory DefaultStages(StageFactory stages, const TrackerConfig& config, TrackBoard& tracks,
+                           TrackerMetrics& metrics) {
   if (stages) return stages;
-  return [&metrics](const std::string&) { return std::make_unique<PassThroughStage>(metrics); };
+  return [&config, &tracks, &metrics](const std::string& node_id) {
+    return std::make_unique<TrackingStage>(node_id, config.tracking, &tracks, metrics);
+  };
 }
 
 }  // namespace
@@ -27,6 +35,7 @@ TrackerApp::TrackerApp(TrackerConfig config, StageFactory stages)
     : config_(std::move(config)),
       control_guard_(control_.get_executor()),
       metrics_(std::make_shared<TrackerMetrics>()),
+      tracks_(control_.get_executor()),
       table_(std::make_unique<NodeTable>(
           ProvisionSettings{
               .fixed_nodes = config_.nodes,
@@ -35,12 +44,14 @@ TrackerApp::TrackerApp(TrackerConfig config, StageFactory stages)
               .shard_count = config_.shard_count,
               .receiver = {.queue_size = config_.queue_size},
               .dequeued = [metrics = metrics_.get()](
-                              const v1::DetectionFrame& frame) { metrics->FrameDequeued(frame); }},
-          DefaultStages(std::move(stages), *metrics_),
+                              const v1::DetectionFrame& frame) { metrics->FrameDequeued(frame); },
+              .worker_threads = config_.worker_threads},
+          DefaultStages(std::move(stages), config_, tracks_, *metrics_),
           [this](const std::string& id) {
             if (const auto node = table_->Find(id)) board_.Changed(id, node->receiver().health());
           })),
       board_(control_.get_executor(), *table_),
+      tick_timer_(control_),
       resolver_(control_),
       resolve_timer_(control_) {
   metrics_->SetTable(table_.get());
@@ -70,7 +81,7 @@ bool TrackerApp::Start(std::string& error) {
   if (!ingest_credentials_) return false;
   control_thread_ = std::thread([this] { control_.run(); });
 
-  service_ = std::make_unique<TrackerService>(api_token_, *table_, board_);
+  service_ = std::make_unique<TrackerService>(api_token_, *table_, board_, tracks_);
   grpc_server_ = service::StartGrpcServer({.listen = config_.grpc_listen,
                                            .credentials = server_credentials,
                                            .services = {service_.get()},
@@ -87,7 +98,10 @@ bool TrackerApp::Start(std::string& error) {
   if (exposer_) service::PrintListening("metrics", {config_.metrics_listen->host, metrics_port_});
 
   table_->ProvisionFixed();
-  asio::post(control_, [this] { Resolve(); });
+  asio::post(control_, [this] {
+    Resolve();
+    ScheduleTick();
+  });
   started_ = true;
   std::ostringstream targets;
   for (const auto& t : config_.ingest) {
@@ -162,6 +176,15 @@ void TrackerApp::Resolve() {
           if (--round->pending == 0) finish();
         });
   }
+}
+
+void TrackerApp::ScheduleTick() {
+  tick_timer_.expires_after(kTickEvery);
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // stopping
+    table_->TickAll(std::chrono::system_clock::now());
+    ScheduleTick();
+  });
 }
 
 std::shared_ptr<IngestEndpoint> TrackerApp::MakeEndpoint(const std::string& address,
@@ -244,16 +267,19 @@ void TrackerApp::Stop() {
   asio::post(control_, [this] {
     resolve_timer_.cancel();
     resolver_.cancel();
+    tick_timer_.cancel();
   });
   for (const auto& endpoint : endpoints) endpoint->Stop(/*forget=*/false);
   if (!calls_.WaitIdle(deadline)) {
     common::LogWarn("ingest streams still ending after --shutdown-grace; waiting for them");
     calls_.WaitIdle();  // what they use is freed next
   }
-  table_->StopAll(deadline);  // each node's loop processes what is queued
+  table_->StopAll(deadline);  // the workers process what is queued
   if (grpc_server_) {
     board_.Drain();
-    while (board_.watchers() != 0 && std::chrono::steady_clock::now() < deadline) {
+    tracks_.Drain();
+    while ((board_.watchers() != 0 || tracks_.streamers() != 0) &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     std::thread([this] { grpc_server_->Shutdown(std::chrono::system_clock::now()); }).join();

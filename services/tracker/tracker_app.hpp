@@ -17,6 +17,7 @@
 #include "ingest_endpoint.hpp"
 #include "node_table.hpp"
 #include "radarhub/rpc/api_token.hpp"
+#include "track_board.hpp"
 #include "tracker_metrics.hpp"
 #include "tracker_service.hpp"
 
@@ -30,9 +31,10 @@ class Exposer;
 namespace radarhub::tracker {
 
 // The tracker, wired: ingest endpoints (fixed, or every address a dns:/// name resolves to, kept
-// current), the node table with one receiver and processing loop per node, the Tracker gRPC API
-// with health and reflection, and /metrics. main() parses flags, calls Start, and Stop on a
-// signal; tests and benchmarks run the same object in-process (optionally with their own stage).
+// current), the node table with a receiver and a tracking stage per node run on a fixed worker
+// pool, the Tracker gRPC API with health, reflection and tracks, and /metrics. main() parses flags,
+// calls Start, and Stop on a signal; tests and benchmarks run the same object in-process
+// (optionally with their own stage).
 class TrackerApp final {
  public:
   explicit TrackerApp(TrackerConfig config, StageFactory stages = nullptr);
@@ -49,9 +51,11 @@ class TrackerApp final {
   uint16_t metrics_port() const { return metrics_port_; }
   NodeTable& table() { return *table_; }
   TrackerMetrics& metrics() { return *metrics_; }
+  TrackBoard& tracks() { return tracks_; }
 
  private:
   void Resolve();
+  void ScheduleTick();
   void SetEndpoints(const std::set<std::string>& addresses);
   std::shared_ptr<IngestEndpoint> MakeEndpoint(const std::string& address,
                                                const std::string& tls_name);
@@ -61,8 +65,10 @@ class TrackerApp final {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> control_guard_;
   std::thread control_thread_;
   std::shared_ptr<TrackerMetrics> metrics_;
+  TrackBoard tracks_;
   std::unique_ptr<NodeTable> table_;
   HealthBoard board_;
+  boost::asio::steady_timer tick_timer_;
   rpc::ApiTokenGuard api_token_;
   std::string ingest_authorization_;  // secret
   std::shared_ptr<grpc::ChannelCredentials> ingest_credentials_;

@@ -16,8 +16,6 @@ void TrackerMetrics::FrameDequeued(const v1::DetectionFrame& frame) {
   frame_latency_.Observe(std::chrono::system_clock::now() - received_at);
 }
 
-void PassThroughStage::Process(v1::DetectionFrame&) { metrics_.FrameProcessed(); }
-
 std::vector<MetricFamily> TrackerMetrics::Collect() const {
   std::vector<MetricFamily> out;
   auto healthy =
@@ -29,9 +27,9 @@ std::vector<MetricFamily> TrackerMetrics::Collect() const {
                        MetricType::Counter);
   auto depth = Family("radarhub_tracker_queue_depth", "Frames waiting in the node's queue.",
                       MetricType::Gauge);
-  auto tracks = Family("radarhub_tracker_tracks",
-                       "Tracks per node and status (none until the tracking stage lands).",
-                       MetricType::Gauge);
+  auto tracks =
+      Family("radarhub_tracker_tracks",
+             "Live tracks per node and status, after the node's last frame.", MetricType::Gauge);
   size_t tracked = 0;
   if (table_ != nullptr) {
     for (const auto& node : table_->All()) {
@@ -46,6 +44,10 @@ std::vector<MetricFamily> TrackerMetrics::Collect() const {
                  {{"node_id", id}, {"result", "deduplicated"}});
       AddCounter(frames, static_cast<double>(c.missed), {{"node_id", id}, {"result", "missed"}});
       AddGauge(depth, static_cast<double>(node->receiver().queue_depth()), {{"node_id", id}});
+      const TrackCounts counts = node->track_counts();
+      AddGauge(tracks, counts.confirmed, {{"node_id", id}, {"status", "confirmed"}});
+      AddGauge(tracks, counts.coasting, {{"node_id", id}, {"status", "coasting"}});
+      AddGauge(tracks, counts.tentative, {{"node_id", id}, {"status", "tentative"}});
     }
   }
   out.push_back(std::move(healthy));

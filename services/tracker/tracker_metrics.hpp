@@ -33,14 +33,4 @@ class TrackerMetrics final : public prometheus::Collectable {
   metrics::LatencyHistogram frame_latency_;
 };
 
-// The stage until tracking lands: counts each frame.
-class PassThroughStage final : public FrameStage {
- public:
-  explicit PassThroughStage(TrackerMetrics& metrics) : metrics_(metrics) {}
-  void Process(v1::DetectionFrame& frame) override;
-
- private:
-  TrackerMetrics& metrics_;
-};
-
 }  // namespace radarhub::tracker

@@ -61,12 +61,12 @@ void HealthBoard::Drain() {
 }
 
 HealthWatcher::HealthWatcher(HealthBoard& board, std::set<std::string> node_ids)
-    : board_(board), node_ids_(std::move(node_ids)) {
+    : ControlThreadWriter(board.control()), board_(board), node_ids_(std::move(node_ids)) {
   asio::post(board_.control(), [this] { board_.Add(this); });
 }
 
 void HealthWatcher::Enqueue(v1::NodeHealth health) {
-  if (finished_) return;
+  if (finished()) return;
   pending_.push_back(std::move(health));
   if (pending_.size() > kMaxPending) {
     // Too slow for every change: keep each node's latest state, in the order of those.
@@ -77,55 +77,14 @@ void HealthWatcher::Enqueue(v1::NodeHealth health) {
     }
     pending_ = std::move(latest);
   }
-  if (!writing_) Next();
+  Wake();
 }
 
-void HealthWatcher::Next() {
-  if (finished_) return;
-  if (!pending_.empty()) {
-    message_ = std::move(pending_.front());
-    pending_.pop_front();
-    writing_ = true;
-    StartWrite(&message_);
-    return;
-  }
-  if (draining_) FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE, "tracker shutting down"));
-}
-
-void HealthWatcher::Drain() {
-  draining_ = true;
-  if (!writing_) Next();
-}
-
-void HealthWatcher::OnWriteDone(bool ok) {
-  asio::post(board_.control(), [this, ok] {
-    writing_ = false;
-    if (!ok) {
-      FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "stream ended"));
-      return;
-    }
-    Next();
-  });
-}
-
-void HealthWatcher::OnCancel() {
-  asio::post(board_.control(), [this] {
-    if (!writing_) FinishOnce(grpc::Status::CANCELLED);
-    draining_ = true;  // a write in flight fails and finishes the stream
-  });
-}
-
-void HealthWatcher::FinishOnce(const grpc::Status& status) {
-  if (finished_) return;
-  finished_ = true;
-  Finish(status);
-}
-
-void HealthWatcher::OnDone() {
-  asio::post(board_.control(), [this] {
-    board_.Remove(this);
-    delete this;
-  });
+bool HealthWatcher::TakeNext(v1::NodeHealth& out) {
+  if (pending_.empty()) return false;
+  out = std::move(pending_.front());
+  pending_.pop_front();
+  return true;
 }
 
 grpc::ServerUnaryReactor* TrackerService::ListNodes(grpc::CallbackServerContext* context,
@@ -144,11 +103,43 @@ grpc::ServerUnaryReactor* TrackerService::ListNodes(grpc::CallbackServerContext*
 namespace {
 
 // A stream that only reports an error.
-class FailedWatch final : public grpc::ServerWriteReactor<v1::NodeHealth> {
+template <typename Message>
+class FailedStream final : public grpc::ServerWriteReactor<Message> {
  public:
-  explicit FailedWatch(const grpc::Status& status) { Finish(status); }
+  explicit FailedStream(const grpc::Status& status) { this->Finish(status); }
   void OnDone() override { delete this; }
 };
+using FailedWatch = FailedStream<v1::NodeHealth>;
+
+// Node ids and statuses of a track request; `defaults` when no status is named.
+grpc::Status ParseTrackRequest(const google::protobuf::RepeatedPtrField<std::string>& node_ids,
+                               const google::protobuf::RepeatedPtrField<std::string>& statuses,
+                               std::initializer_list<tracking::TrackStatus> defaults,
+                               std::set<std::string>& ids, TrackFilter& filter) {
+  for (const std::string& id : node_ids) {
+    if (!protocol::IsValidNodeId(id)) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "node_ids: not a valid node id");
+    }
+    ids.insert(id);
+  }
+  for (const std::string& name : statuses) {
+    bool known = false;
+    for (const auto status : {tracking::TrackStatus::kTentative, tracking::TrackStatus::kConfirmed,
+                              tracking::TrackStatus::kCoasting, tracking::TrackStatus::kDeleted}) {
+      if (tracking::ToString(status) == name) {
+        filter.statuses.insert(status);
+        known = true;
+      }
+    }
+    if (!known) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "statuses: \"" + name.substr(0, 32) +
+                              "\" is not tentative, confirmed, coasting or deleted");
+    }
+  }
+  if (filter.statuses.empty()) filter.statuses.insert(defaults);
+  return grpc::Status::OK;
+}
 
 }  // namespace
 
@@ -166,6 +157,52 @@ grpc::ServerWriteReactor<v1::NodeHealth>* TrackerService::WatchHealth(
     ids.insert(id);
   }
   return new HealthWatcher(board_, std::move(ids));
+}
+
+grpc::ServerUnaryReactor* TrackerService::ListTracks(grpc::CallbackServerContext* context,
+                                                     const v1::ListTracksRequest* request,
+                                                     v1::ListTracksResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  if (grpc::Status denied = api_token_.Check(*context); !denied.ok()) {
+    reactor->Finish(denied);
+    return reactor;
+  }
+  std::set<std::string> ids;
+  TrackFilter filter;
+  if (grpc::Status bad = ParseTrackRequest(
+          request->node_ids(), request->statuses(),
+          {tracking::TrackStatus::kConfirmed, tracking::TrackStatus::kCoasting}, ids, filter);
+      !bad.ok()) {
+    reactor->Finish(bad);
+    return reactor;
+  }
+  for (const std::string& id : ids) {
+    if (!tracks_.Knows(id)) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND, "node not tracked here: " + id));
+      return reactor;
+    }
+  }
+  for (const auto& node : tracks_.Latest(ids)) filter.Append(*node, *response->mutable_tracks());
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerWriteReactor<v1::TrackUpdate>* TrackerService::StreamTracks(
+    grpc::CallbackServerContext* context, const v1::StreamTracksRequest* request) {
+  if (grpc::Status denied = api_token_.Check(*context); !denied.ok()) {
+    return new FailedStream<v1::TrackUpdate>(denied);
+  }
+  std::set<std::string> ids;
+  TrackFilter filter;
+  if (grpc::Status bad =
+          ParseTrackRequest(request->node_ids(), request->statuses(),
+                            {tracking::TrackStatus::kConfirmed, tracking::TrackStatus::kCoasting,
+                             tracking::TrackStatus::kDeleted},
+                            ids, filter);
+      !bad.ok()) {
+    return new FailedStream<v1::TrackUpdate>(bad);
+  }
+  return new TrackStreamer(tracks_, std::move(ids), std::move(filter));
 }
 
 }  // namespace radarhub::tracker

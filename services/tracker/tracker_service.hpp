@@ -13,9 +13,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "control_writer.hpp"
 #include "node_table.hpp"
 #include "radarhub/rpc/api_token.hpp"
 #include "radarhub/v1/radarhub.grpc.pb.h"
+#include "track_board.hpp"
 
 namespace radarhub::tracker {
 
@@ -55,7 +57,7 @@ class HealthBoard final {
 // One WatchHealth stream: the current state of the requested nodes first, then every change, in
 // order. A watcher too slow to take them (more pending than kMaxPending) has its backlog collapsed
 // to each node's latest state, so it holds at most one entry per node. Control thread.
-class HealthWatcher final : public grpc::ServerWriteReactor<v1::NodeHealth> {
+class HealthWatcher final : public ControlThreadWriter<v1::NodeHealth> {
  public:
   HealthWatcher(HealthBoard& board, std::set<std::string> node_ids);
 
@@ -63,42 +65,43 @@ class HealthWatcher final : public grpc::ServerWriteReactor<v1::NodeHealth> {
 
   // Control thread.
   void Enqueue(v1::NodeHealth health);
-  void Drain();
   bool Wants(const std::string& node_id) const {
     return node_ids_.empty() || node_ids_.count(node_id) != 0;
   }
 
-  void OnWriteDone(bool ok) override;
-  void OnCancel() override;
-  void OnDone() override;
-
  private:
-  void Next();
-  void FinishOnce(const grpc::Status& status);
+  bool TakeNext(v1::NodeHealth& out) override;
+  void Forget() override { board_.Remove(this); }
 
   HealthBoard& board_;
   const std::set<std::string> node_ids_;
   std::deque<v1::NodeHealth> pending_;  // control thread, FIFO
-  v1::NodeHealth message_;
-  bool writing_ = false, finished_ = false, draining_ = false;  // control thread
 };
 
-// radarhub.v1.Tracker (api.md): ListNodes and WatchHealth, behind the API token.
+// radarhub.v1.Tracker (api.md): ListNodes, WatchHealth, ListTracks and StreamTracks, behind the
+// API token.
 class TrackerService final : public v1::Tracker::CallbackService {
  public:
-  TrackerService(const rpc::ApiTokenGuard& api_token, const NodeTable& table, HealthBoard& board)
-      : api_token_(api_token), table_(table), board_(board) {}
+  TrackerService(const rpc::ApiTokenGuard& api_token, const NodeTable& table, HealthBoard& board,
+                 TrackBoard& tracks)
+      : api_token_(api_token), table_(table), board_(board), tracks_(tracks) {}
 
   grpc::ServerUnaryReactor* ListNodes(grpc::CallbackServerContext* context,
                                       const v1::TrackerListNodesRequest* request,
                                       v1::TrackerListNodesResponse* response) override;
   grpc::ServerWriteReactor<v1::NodeHealth>* WatchHealth(
       grpc::CallbackServerContext* context, const v1::WatchHealthRequest* request) override;
+  grpc::ServerUnaryReactor* ListTracks(grpc::CallbackServerContext* context,
+                                       const v1::ListTracksRequest* request,
+                                       v1::ListTracksResponse* response) override;
+  grpc::ServerWriteReactor<v1::TrackUpdate>* StreamTracks(
+      grpc::CallbackServerContext* context, const v1::StreamTracksRequest* request) override;
 
  private:
   const rpc::ApiTokenGuard& api_token_;
   const NodeTable& table_;
   HealthBoard& board_;
+  TrackBoard& tracks_;
 };
 
 }  // namespace radarhub::tracker

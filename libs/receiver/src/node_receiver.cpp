@@ -45,6 +45,7 @@ bool NodeReceiver::Offer(v1::DetectionFrame frame) {
     ++counters_.received;
   }
   ready_.notify_one();
+  if (ready_callback_) ready_callback_();
   return true;
 }
 

@@ -211,6 +211,9 @@ TEST_F(TrackerStreamTest, QueueOverflowDropsOldestAndNeverBlocksTheReader) {
   ASSERT_NE(grpc_port, 0) << ingest->Stderr();
   TrackerConfig config;
   config.queue_size = 50;
+  // The held stage blocks its worker: the other node runs on the second one. (A stage that is
+  // merely slow yields its worker every batch of frames.)
+  config.worker_threads = 2;
   StartTracker(grpc_port, config);
   TcpClient slow(ingest->ListeningPort("node")), other(ingest->ListeningPort("node"));
   ASSERT_TRUE(slow.Send(Hello("radar1")));

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -47,6 +48,10 @@ class NodeReceiver final : public DetectionSource {
 
   NodeReceiver(std::string node_id, ReceiverSettings settings);
 
+  // Called (outside the lock) after every frame Offer queues, so a consumer need not poll. Set it
+  // before any producer runs.
+  void SetReadyCallback(std::function<void()> ready) { ready_callback_ = std::move(ready); }
+
   // Producer side. Returns false when the frame was a duplicate (not queued): a sequence already
   // seen in its epoch, the same timestamp as the last frame, or, from another epoch than the last
   // frame (another ingest, or one restarted), a timestamp not after the last frame's: history a
@@ -85,6 +90,7 @@ class NodeReceiver final : public DetectionSource {
 
   const std::string node_id_;
   const ReceiverSettings settings_;
+  std::function<void()> ready_callback_;  // set before producers run, then only read
   mutable std::mutex mu_;
   std::condition_variable ready_;
   std::deque<v1::DetectionFrame> queue_;               // guarded by mu_
