@@ -13,13 +13,26 @@ ImmFilter::ImmFilter(double hz_per_km_s, Model quiet, Model manoeuvre)
 
 void ImmFilter::Start(const MotionFilter::Measurement& z,
                       const MotionFilter::MeasurementCovariance& noise, double accel_sd_km_s2) {
-  for (MotionFilter& f : filters_) f.Start(z, noise, accel_sd_km_s2);
+  filters_[0].Start(z, noise, accel_sd_km_s2);
+  single_ = true;
+  Combine();
+}
+
+void ImmFilter::Expand() {
+  if (!single_) return;
+  filters_[1].Reset(filters_[0].state(), filters_[0].covariance());
   mu_ = {0.8, 0.2};
+  single_ = false;
   Combine();
 }
 
 void ImmFilter::Predict(double dt) {
   if (dt <= 0) return;
+  if (single_) {
+    filters_[0].Predict(dt);
+    Combine();
+    return;
+  }
   // Switch probabilities over dt, from the models' mean stays.
   double p[2][2];
   for (size_t i = 0; i < 2; ++i) {
@@ -59,6 +72,11 @@ MotionFilter::MeasurementCovariance ImmFilter::PredictedCovariance() const {
 
 void ImmFilter::Update(const MotionFilter::Measurement& z,
                        const MotionFilter::MeasurementCovariance& noise) {
+  if (single_) {
+    filters_[0].Update(z, noise);
+    Combine();
+    return;
+  }
   std::array<double, 2> likelihood{};
   for (size_t j = 0; j < 2; ++j) {
     const MotionFilter::MeasurementCovariance s = filters_[j].PredictedCovariance() + noise;
@@ -78,11 +96,16 @@ void ImmFilter::Update(const MotionFilter::Measurement& z,
 }
 
 void ImmFilter::UpdateDoppler(double z, double variance) {
-  for (MotionFilter& f : filters_) f.UpdateDoppler(z, variance);
+  for (size_t j = 0; j < models(); ++j) filters_[j].UpdateDoppler(z, variance);
   Combine();
 }
 
 void ImmFilter::Combine() {
+  if (single_) {
+    x_ = filters_[0].state();
+    p_ = filters_[0].covariance();
+    return;
+  }
   x_ = mu_[0] * filters_[0].state() + mu_[1] * filters_[1].state();
   p_.setZero();
   for (size_t j = 0; j < 2; ++j) {

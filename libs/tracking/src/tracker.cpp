@@ -37,6 +37,7 @@ struct Track {
   std::array<MotionFilter::MeasurementCovariance, ImmFilter::kModels> model_cov{};
   std::array<Eigen::Vector2d, ImmFilter::kModels> model_predicted{};
   std::array<double, ImmFilter::kModels> model_weight{};
+  size_t models = 1;
   double gate_delay_var = 0;  // the widest model's delay variance (candidate search)
   double pd = 0;
 };
@@ -139,7 +140,8 @@ void MultiTargetTracker::Impl::PredictAll(double dt) {
     t.predicted = t.filter.Predicted();
     t.predicted_cov = t.filter.PredictedCovariance();
     t.gate_delay_var = 0;
-    for (size_t j = 0; j < ImmFilter::kModels; ++j) {
+    t.models = t.filter.models();
+    for (size_t j = 0; j < t.models; ++j) {
       t.model_predicted[j] = t.filter.model(j).Predicted();
       t.model_cov[j] = t.filter.model(j).PredictedCovariance();
       t.model_weight[j] = t.filter.weight(j);
@@ -158,7 +160,7 @@ double MultiTargetTracker::Impl::PairGain(const Track& t, const Measured& m,
                                           double log_clutter) const {
   bool gated = false;
   double likelihood = 0;
-  for (size_t j = 0; j < ImmFilter::kModels; ++j) {
+  for (size_t j = 0; j < t.models; ++j) {
     const MotionFilter::MeasurementCovariance s = t.model_cov[j] + m.noise;
     const double det = s(0, 0) * s(1, 1) - s(0, 1) * s(1, 0);
     if (det <= 0) continue;
@@ -296,6 +298,7 @@ void MultiTargetTracker::Impl::Hit(Track& t, const Measured& m, double log_clutt
        t.hits >= s_.confirm_min_hits)) {
     t.status = TrackStatus::kConfirmed;
     t.ever_confirmed = true;
+    t.filter.Expand();
   }
 }
 

@@ -20,8 +20,12 @@ class ImmFilter final {
   };
   ImmFilter(double hz_per_km_s, Model quiet, Model manoeuvre);
 
+  // Starts with the quiet model alone (a tentative track: most are clutter, and the quiet model's
+  // tight gates are what rejects them); Expand adds the manoeuvre model once it is confirmed.
   void Start(const MotionFilter::Measurement& z, const MotionFilter::MeasurementCovariance& noise,
              double accel_sd_km_s2);
+  void Expand();
+  size_t models() const { return single_ ? 1 : kModels; }
   void Predict(double dt_s);
   MotionFilter::Measurement Predicted() const { return {x_(0), k_ * x_(1)}; }
   MotionFilter::MeasurementCovariance PredictedCovariance() const;
@@ -31,9 +35,9 @@ class ImmFilter final {
   // Each model's own prediction, and how likely it is now: a detection is weighed against the
   // mixture, not against one Gaussian that matches its moments (which would gate out the first
   // frame of a manoeuvre that only the manoeuvre model expects).
-  static constexpr size_t kModels = 2;
+  static constexpr size_t kModels = 2;  // model(j) for j < models()
   const MotionFilter& model(size_t j) const { return filters_[j]; }
-  double weight(size_t j) const { return mu_[j]; }
+  double weight(size_t j) const { return single_ ? (j == 0 ? 1.0 : 0.0) : mu_[j]; }
 
   const MotionFilter::State& state() const { return x_; }
   const MotionFilter::Covariance& covariance() const { return p_; }
@@ -43,6 +47,7 @@ class ImmFilter final {
   void Combine();
 
   double k_;
+  bool single_ = true;
   std::array<Model, 2> models_;
   std::array<MotionFilter, 2> filters_;
   std::array<double, 2> mu_{0.8, 0.2};
