@@ -30,7 +30,7 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
     bool was_live = false;
     {
       std::lock_guard lock(mu_);
-      epoch = epoch_;
+      epoch = order_.epoch();
       was_live = was_live_;
     }
     if (epoch != 0 && (was_live || node_->receiver().counters().received != 0)) {
@@ -80,11 +80,8 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
   void ApplyStatus(const v1::NodeStatus& status) {
     const int64_t since = TimeUtil::TimestampToNanoseconds(status.since());
     std::lock_guard lock(mu_);
-    const bool new_epoch = status.epoch() != 0 && status.epoch() != epoch_;
-    if (since < since_ns_ && !new_epoch) return;
-    since_ns_ = since;
+    if (!order_.Admit(status.epoch(), since)) return;
     connected_ = status.connected();
-    if (status.epoch() != 0) epoch_ = status.epoch();
     PushLocked();
   }
 
@@ -109,7 +106,7 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
  private:
   void NoteEpoch(uint64_t epoch) {
     std::lock_guard lock(mu_);
-    epoch_ = epoch;
+    order_.NoteEpoch(epoch);
   }
 
   // Held under mu_ so the receiver sees this link's states in the order they happened.
@@ -120,12 +117,15 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
     // ingest counts as reachable while either stream is live: a stream for a node the ingest does
     // not know yet (it restarted) stays silent until the node comes, and meanwhile the node is
     // node_disconnected there, not ingest_unreachable.
-    const bool connected = connected_ && live_;
-    const bool reachable =
-        live_ || (discovery_live_ && discovery_generation_ > ended_in_generation_);
+    const tracking::SourceState source =
+        tracking::Judge({.stream_live = live_,
+                         .node_connected = connected_,
+                         .discovery_live = discovery_live_,
+                         .discovery_generation = discovery_generation_,
+                         .ended_in_generation = ended_in_generation_});
     receiver::HealthState state;
-    if (node_->receiver().SetSourceState(endpoint_, reachable, connected, WallClock::now(),
-                                         &state)) {
+    if (node_->receiver().SetSourceState(endpoint_, source.reachable, source.node_connected,
+                                         WallClock::now(), &state)) {
       changed_(node_->id(), state);
     }
   }
@@ -142,8 +142,7 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
   uint64_t discovery_generation_ = 0;  // guarded by mu_
   uint64_t ended_in_generation_ = 0;   // guarded by mu_: discovery's when our stream last ended
   bool connected_ = false;             // guarded by mu_
-  int64_t since_ns_ = INT64_MIN;       // guarded by mu_
-  uint64_t epoch_ = 0;                 // guarded by mu_: this ingest's epoch, for resume
+  tracking::StatusOrder order_;        // guarded by mu_: which statuses apply, this ingest's epoch
 };
 
 // The endpoint's status-only stream of every node (node_ids empty also covers later nodes).

@@ -30,15 +30,18 @@ NodeWorkers::NodeWorkers(size_t threads)
 
 NodeWorkers::~NodeWorkers() { Join(); }
 
-void NodeWorkers::Join() { pool_.join(); }
+void NodeWorkers::Join() {
+  std::call_once(joined_, [this] { pool_.join(); });
+}
 
 TrackedNode::TrackedNode(std::string node_id, receiver::ReceiverSettings settings,
                          std::unique_ptr<FrameStage> stage, DequeueObserver dequeued,
-                         NodeWorkers& workers)
+                         std::shared_ptr<NodeWorkers> workers)
     : receiver_(std::move(node_id), settings),
       stage_(std::move(stage)),
       dequeued_(std::move(dequeued)),
-      strand_(workers.MakeStrand()) {}
+      workers_(std::move(workers)),
+      strand_(workers_->MakeStrand()) {}
 
 void TrackedNode::Start() {
   // The receiver holds the node weakly: posted work must not keep a forgotten node alive.
@@ -89,7 +92,7 @@ v1::NodeHealth TrackedNode::Health(const receiver::HealthState& h) const {
   v1::NodeHealth out;
   out.set_node_id(id());
   out.set_healthy(h.healthy);
-  out.set_reason(h.reason);
+  out.set_reason(std::string(tracking::ToString(h.reason)));
   if (h.since != receiver::NodeReceiver::WallClock::time_point{}) {
     *out.mutable_since() = TimeUtil::NanosecondsToTimestamp(
         std::chrono::duration_cast<std::chrono::nanoseconds>(h.since.time_since_epoch()).count());
@@ -114,7 +117,9 @@ NodeTable::NodeTable(ProvisionSettings settings, StageFactory stages,
       fixed_(settings_.fixed_nodes.begin(), settings_.fixed_nodes.end()),
       stages_(std::move(stages)),
       provisioned_(std::move(provisioned)),
-      workers_(settings_.worker_threads) {}
+      workers_(std::make_shared<NodeWorkers>(settings_.worker_threads)) {}
+
+NodeTable::~NodeTable() { workers_->Join(); }
 
 void NodeTable::ProvisionFixed() {
   std::vector<std::string> added;
@@ -190,7 +195,7 @@ void NodeTable::StopAll(std::chrono::steady_clock::time_point deadline) {
     for (const auto& [id, node] : nodes_) nodes.push_back(node);
   }
   for (const auto& node : nodes) node->BeginStop(deadline);
-  workers_.Join();  // the batches already posted drain the queues
+  workers_->Join();  // the batches already posted drain the queues
   for (const auto& node : nodes) node->receiver().Close();
 }
 

@@ -45,12 +45,14 @@ class NodeWorkers final {
   using Strand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
   Strand MakeStrand() { return boost::asio::make_strand(pool_.get_executor()); }
   size_t threads() const { return threads_; }
-  // Runs what was posted and ends the threads; nothing may be posted afterwards.
+  // Runs what was posted and ends the threads; nothing posted afterwards runs. Idempotent; not
+  // from a worker.
   void Join();
 
  private:
   const size_t threads_;
   boost::asio::thread_pool pool_;
+  std::once_flag joined_;
 };
 
 // One tracked node: its receiver (fed by the ingest streams) and its stage, run on the worker
@@ -60,7 +62,8 @@ class TrackedNode final : public std::enable_shared_from_this<TrackedNode> {
  public:
   using DequeueObserver = std::function<void(const v1::DetectionFrame&)>;
   TrackedNode(std::string node_id, receiver::ReceiverSettings settings,
-              std::unique_ptr<FrameStage> stage, DequeueObserver dequeued, NodeWorkers& workers);
+              std::unique_ptr<FrameStage> stage, DequeueObserver dequeued,
+              std::shared_ptr<NodeWorkers> workers);
 
   // Connects the receiver to the workers: from now on every queued frame gets processed.
   void Start();
@@ -89,6 +92,8 @@ class TrackedNode final : public std::enable_shared_from_this<TrackedNode> {
   receiver::NodeReceiver receiver_;
   std::unique_ptr<FrameStage> stage_;
   const DequeueObserver dequeued_;
+  // A node may outlive its table (whoever still holds it); its strand must not outlive the pool.
+  const std::shared_ptr<NodeWorkers> workers_;
   NodeWorkers::Strand strand_;
   std::atomic<bool> scheduled_{false};
   std::atomic<bool> draining_{false};
@@ -113,6 +118,7 @@ class NodeTable final {
  public:
   NodeTable(ProvisionSettings settings, StageFactory stages,
             std::function<void(const std::string&)> provisioned);
+  ~NodeTable();  // ends the workers (StopAll drains them first)
 
   // Provisions the --nodes set; call once before any stream runs.
   void ProvisionFixed();
@@ -134,7 +140,7 @@ class NodeTable final {
   const std::set<std::string> fixed_;
   const StageFactory stages_;
   const std::function<void(const std::string&)> provisioned_;
-  NodeWorkers workers_;
+  const std::shared_ptr<NodeWorkers> workers_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<TrackedNode>> nodes_;  // guarded by mu_
   std::set<std::string> refused_;                              // guarded by mu_

@@ -23,19 +23,10 @@ bool NodeReceiver::Offer(v1::DetectionFrame frame) {
     std::lock_guard lock(mu_);
     if (closed_) return false;
     // The same frame through another endpoint or after a resume, or a node resending its last.
-    uint64_t& last = last_seq_[frame.epoch()];
-    const bool stale =
-        has_timestamp_ &&
-        (frame.timestamp_ms() == last_timestamp_ms_ ||
-         (frame.epoch() != last_epoch_ && frame.timestamp_ms() < last_timestamp_ms_));
-    if (frame.sequence() <= last || stale) {
+    if (!dedup_.Admit(frame.epoch(), frame.sequence(), frame.timestamp_ms())) {
       ++counters_.deduplicated;
       return false;
     }
-    last = frame.sequence();
-    has_timestamp_ = true;
-    last_timestamp_ms_ = frame.timestamp_ms();
-    last_epoch_ = frame.epoch();
     if (queue_.size() >= settings_.queue_size) {
       queue_.pop_front();
       ++counters_.dropped;
@@ -73,52 +64,22 @@ void NodeReceiver::Missed(uint64_t from_sequence, uint64_t to_sequence) {
 bool NodeReceiver::SetSourceState(const std::string& source, bool stream_live, bool node_connected,
                                   WallClock::time_point now, HealthState* state) {
   std::lock_guard lock(mu_);
-  sources_[source] = Source{stream_live, stream_live && node_connected};
-  const bool changed = UpdateHealthLocked(now);
-  if (state != nullptr) *state = health_;
+  const bool changed = health_.Set(source, {stream_live, node_connected}, now);
+  if (state != nullptr) *state = health_.state();
   return changed;
 }
 
 bool NodeReceiver::RemoveSource(const std::string& source, WallClock::time_point now,
                                 HealthState* state) {
   std::lock_guard lock(mu_);
-  if (sources_.erase(source) == 0) return false;
-  const bool changed = UpdateHealthLocked(now);
-  if (state != nullptr) *state = health_;
+  const bool changed = health_.Remove(source, now);
+  if (state != nullptr) *state = health_.state();
   return changed;
 }
 
 uint64_t NodeReceiver::LastSequence(uint64_t epoch) const {
   std::lock_guard lock(mu_);
-  const auto it = last_seq_.find(epoch);
-  return it == last_seq_.end() ? 0 : it->second;
-}
-
-// Healthy if any endpoint's stream is live and has the node connected (scale-out: a node is on
-// one replica at a time). Otherwise: disconnected if some live stream knows of it, unreachable if
-// no stream is live.
-bool NodeReceiver::UpdateHealthLocked(WallClock::time_point now) {
-  HealthState next;
-  bool any_live = false;
-  for (const auto& [name, s] : sources_) {
-    any_live = any_live || s.stream_live;
-    if (s.node_connected) {
-      next.healthy = true;
-      next.reason = "ok";
-      next.source = name;
-      break;
-    }
-  }
-  if (!next.healthy) next.reason = any_live ? "node_disconnected" : "ingest_unreachable";
-  const bool changed = next.healthy != health_.healthy ||
-                       std::string_view(next.reason) != health_.reason ||
-                       next.source != health_.source;
-  const bool state_changed =
-      next.healthy != health_.healthy || std::string_view(next.reason) != health_.reason;
-  next.since = state_changed || health_.since == WallClock::time_point{} ? now : health_.since;
-  next.version = health_.version + (changed ? 1 : 0);
-  health_ = std::move(next);
-  return changed;
+  return dedup_.LastSequence(epoch);
 }
 
 std::optional<v1::DetectionFrame> NodeReceiver::Receive(std::chrono::milliseconds timeout) {
@@ -132,7 +93,7 @@ std::optional<v1::DetectionFrame> NodeReceiver::Receive(std::chrono::millisecond
 
 bool NodeReceiver::Healthy() const {
   std::lock_guard lock(mu_);
-  return health_.healthy;
+  return health_.state().healthy;
 }
 
 void NodeReceiver::Close() {
@@ -145,7 +106,7 @@ void NodeReceiver::Close() {
 
 HealthState NodeReceiver::health() const {
   std::lock_guard lock(mu_);
-  return health_;
+  return health_.state();
 }
 
 ReceiverCounters NodeReceiver::counters() const {
@@ -160,7 +121,7 @@ size_t NodeReceiver::queue_depth() const {
 
 int64_t NodeReceiver::last_timestamp_ms() const {
   std::lock_guard lock(mu_);
-  return last_timestamp_ms_;
+  return dedup_.last_timestamp_ms();
 }
 
 }  // namespace radarhub::receiver

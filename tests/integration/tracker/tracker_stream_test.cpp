@@ -140,7 +140,7 @@ TEST_F(TrackerStreamTest, BrokenStreamResumesWithEveryFrameInOrderNoneTwice) {
   proxy_->Break();
   EXPECT_TRUE(WaitFor([&] { return !tracked->receiver().Healthy(); }, 1s))
       << "a broken stream must turn the node unhealthy";
-  EXPECT_STREQ(tracked->receiver().health().reason, "ingest_unreachable");
+  EXPECT_EQ(tracking::ToString(tracked->receiver().health().reason), "ingest_unreachable");
   std::this_thread::sleep_for(2s);
   const int sent_during_break = sent.load();
   proxy_->Heal();
@@ -276,7 +276,7 @@ TEST_F(TrackerStreamTest, ProvisionsUpToMaxNodesOrExactlyTheFixedSet) {
   EXPECT_TRUE(WaitHealthy("radar3"));
   // The ingest is up but has never seen radar9.
   EXPECT_TRUE(WaitFor([&] {
-    return std::string_view(tracker_->table().Find("radar9")->receiver().health().reason) ==
+    return tracking::ToString(tracker_->table().Find("radar9")->receiver().health().reason) ==
            "node_disconnected";
   }));
   EXPECT_EQ(tracker_->table().All().size(), 2u) << "radar1 and radar2 stay untracked";
@@ -288,7 +288,7 @@ TEST_F(TrackerStreamTest, ProvisionsUpToMaxNodesOrExactlyTheFixedSet) {
   placeholder.Close();
   StartTracker(closed_port, config);
   EXPECT_TRUE(WaitFor([&] {
-    return std::string_view(tracker_->table().Find("radar9")->receiver().health().reason) ==
+    return tracking::ToString(tracker_->table().Find("radar9")->receiver().health().reason) ==
            "ingest_unreachable";
   }));
 }

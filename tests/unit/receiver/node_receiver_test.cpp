@@ -75,16 +75,16 @@ TEST(NodeReceiverTest, HealthyOnlyWhileALiveStreamHasTheNodeConnected) {
   NodeReceiver r("radar1", {});
   const auto t0 = WallClock::now();
   EXPECT_FALSE(r.Healthy());
-  EXPECT_STREQ(r.health().reason, "no_data");
+  EXPECT_EQ(tracking::ToString(r.health().reason), "no_data");
 
   r.SetSourceState("a:50051", true, true, t0);
   EXPECT_TRUE(r.Healthy());
-  EXPECT_STREQ(r.health().reason, "ok");
+  EXPECT_EQ(tracking::ToString(r.health().reason), "ok");
   EXPECT_EQ(r.health().source, "a:50051");
   EXPECT_EQ(r.health().since, t0);
 
   r.SetSourceState("a:50051", true, false, t0 + 1s);
-  EXPECT_STREQ(r.health().reason, "node_disconnected");
+  EXPECT_EQ(tracking::ToString(r.health().reason), "node_disconnected");
   EXPECT_EQ(r.health().since, t0 + 1s);
 
   r.SetSourceState("b:50051", true, true, t0 + 2s);  // it reconnected to another replica
@@ -92,11 +92,11 @@ TEST(NodeReceiverTest, HealthyOnlyWhileALiveStreamHasTheNodeConnected) {
   EXPECT_EQ(r.health().source, "b:50051");
 
   r.SetSourceState("b:50051", false, true, t0 + 3s);  // that stream broke; a's is still live
-  EXPECT_STREQ(r.health().reason, "node_disconnected");
+  EXPECT_EQ(tracking::ToString(r.health().reason), "node_disconnected");
   EXPECT_EQ(r.health().since, t0 + 3s);
   r.SetSourceState("a:50051", false, false, t0 + 4s);  // now no stream is live
   EXPECT_FALSE(r.Healthy());
-  EXPECT_STREQ(r.health().reason, "ingest_unreachable");
+  EXPECT_EQ(tracking::ToString(r.health().reason), "ingest_unreachable");
   EXPECT_EQ(r.health().since, t0 + 4s);
   r.SetSourceState("a:50051", false, false, t0 + 5s);  // no change: `since` stays
   EXPECT_EQ(r.health().since, t0 + 4s);
@@ -168,9 +168,9 @@ TEST(NodeReceiverTest, ReportsHealthChangesAndForgetsRemovedSources) {
   EXPECT_EQ(r.health().version, 1u);
   EXPECT_FALSE(r.SetSourceState("b:1", true, false, t + 2s));  // still ok through a:1
   EXPECT_TRUE(r.RemoveSource("a:1", t + 3s));
-  EXPECT_STREQ(r.health().reason, "node_disconnected");
+  EXPECT_EQ(tracking::ToString(r.health().reason), "node_disconnected");
   EXPECT_TRUE(r.RemoveSource("b:1", t + 4s));
-  EXPECT_STREQ(r.health().reason, "ingest_unreachable");
+  EXPECT_EQ(tracking::ToString(r.health().reason), "ingest_unreachable");
   EXPECT_FALSE(r.RemoveSource("b:1", t + 5s));
 }
 

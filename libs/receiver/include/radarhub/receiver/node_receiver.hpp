@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "radarhub/receiver/detection_source.hpp"
+#include "radarhub/tracking/node_health.hpp"
 
 namespace radarhub::receiver {
 
@@ -26,21 +27,14 @@ struct ReceiverCounters {
   uint64_t missed = 0;        // announced by ingest as dropped (slow consumer, resume range)
 };
 
-// api.md NodeHealth: reason is "ok", "node_disconnected", "ingest_unreachable", or "no_data"
-// until any endpoint has said anything about the node.
-struct HealthState {
-  bool healthy = false;
-  const char* reason = "no_data";
-  std::chrono::system_clock::time_point since{};
-  std::string source;    // an ingest endpoint serving the node while healthy
-  uint64_t version = 0;  // +1 per change: publishers drop a state older than one they published
-};
+using tracking::HealthState;
 
 // One node's frames on the tracker side: fed by the gRPC stream readers of every ingest
 // endpoint, drained by the node's processing loop. The queue is bounded and drops its *oldest*
 // frame when full (fresh data beats backlog), with a counter and a rate-limited warning, so a
 // slow consumer never blocks a stream reader. Frames are de-duplicated across endpoints and
-// reconnects by (epoch, sequence) and by timestamp. Health follows the per-endpoint states.
+// reconnects by (epoch, sequence) and by timestamp (tracking::FrameDedup). Health follows the
+// per-endpoint states (tracking::NodeHealthRule). This class adds the locking and the wake-ups.
 // Thread-safe: any number of producers, one consumer.
 class NodeReceiver final : public DetectionSource {
  public:
@@ -81,11 +75,6 @@ class NodeReceiver final : public DetectionSource {
   int64_t last_timestamp_ms() const;
 
  private:
-  struct Source {
-    bool stream_live = false;
-    bool node_connected = false;
-  };
-  bool UpdateHealthLocked(WallClock::time_point now);
   void WarnDroppedLocked();
 
   const std::string node_id_;
@@ -96,12 +85,8 @@ class NodeReceiver final : public DetectionSource {
   std::deque<v1::DetectionFrame> queue_;               // guarded by mu_
   bool closed_ = false;                                // guarded by mu_
   ReceiverCounters counters_;                          // guarded by mu_
-  std::unordered_map<uint64_t, uint64_t> last_seq_;    // guarded by mu_: epoch -> last sequence
-  bool has_timestamp_ = false;                         // guarded by mu_
-  uint64_t last_epoch_ = 0;                            // guarded by mu_: of the last frame
-  int64_t last_timestamp_ms_ = 0;                      // guarded by mu_
-  std::map<std::string, Source> sources_;              // guarded by mu_
-  HealthState health_;                                 // guarded by mu_
+  tracking::FrameDedup dedup_;                         // guarded by mu_
+  tracking::NodeHealthRule health_;                    // guarded by mu_
   std::chrono::steady_clock::time_point last_warn_{};  // guarded by mu_
   uint64_t unwarned_drops_ = 0;                        // guarded by mu_
 };
