@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The demo: ingest and tracker on their default ports, 3 simulated radar nodes (radar1..3) at
-# 10 Hz, and a live per-node view (ingest counters and the tracker's health of each node), until
-# Ctrl-C. gRPC on 127.0.0.1:50051 (ingest) and :50061 (tracker) for `radarhub watch` and grpcurl.
+# The demo: ingest and tracker on their default ports, 3 simulated radar nodes (radar1..3) each
+# seeing 6 aircraft and clutter at 1 Hz (the simulator's "demo" scenario), and a live per-node
+# view (ingest counters, the tracker's health and confirmed tracks of each node), until Ctrl-C.
+# gRPC on 127.0.0.1:50051 (ingest) and :50061 (tracker) for `radarhub watch` and grpcurl.
 # Usage: tools/demo.sh [BUILD_DIR]
 set -euo pipefail
 build=${1:-build}
@@ -29,14 +30,17 @@ started() {
 pids+=($!)
 started "$logs/ingest.log"
 "$build/services/tracker/radarhub-tracker" --ingest 127.0.0.1:50051 \
-  --grpc-listen 127.0.0.1:50061 --metrics-listen 127.0.0.1:9106 2>"$logs/tracker.log" &
+  --grpc-listen 127.0.0.1:50061 --metrics-listen 127.0.0.1:9106 --tracks-dir "$logs/tracks" \
+  2>"$logs/tracker.log" &
 pids+=($!)
 started "$logs/tracker.log"
-"$build/tools/radarhub" node --ingest 127.0.0.1:30050 --node-ids radar1,radar2,radar3 --rate 10 \
-  >"$logs/nodes.json" 2>"$logs/nodes.log" &
+"$build/tools/radarhub" node --ingest 127.0.0.1:30050 --node-ids radar1,radar2,radar3 \
+  --scenario demo \
+  --truth "$logs/truth.jsonl" >"$logs/nodes.json" 2>"$logs/nodes.log" &
 pids+=($!)
 echo "ingest on 127.0.0.1:30050 (nodes), :50051 (gRPC), :9105 (metrics);" \
   "tracker on :50061 (gRPC), :9106 (metrics); Ctrl-C to stop"
 echo "in another shell: $build/tools/radarhub watch --nodes radar3" \
   " |  $build/tools/radarhub health --service node/radar3"
+echo "tracks: $logs/tracks/<node>/<day>.jsonl; truth: $logs/truth.jsonl"
 "$build/tools/radarhub" status --metrics 127.0.0.1:9105 --tracker 127.0.0.1:50061 --interval 1s

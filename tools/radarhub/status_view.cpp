@@ -83,7 +83,9 @@ int RunStatusView(const std::string& host, uint16_t port, const std::string& tra
       const double secs = std::chrono::duration<double>(interval).count();
       std::printf("%-24s %-9s %12s %10s %9s %9s %10s", "node", "state", "accepted", "frames/s",
                   "rejected", "dedup", "kB/s");
-      if (tracker_stub) std::printf("  %-20s %8s %8s", "tracker health", "queue", "missed");
+      if (tracker_stub) {
+        std::printf("  %-20s %8s %8s %7s", "tracker health", "queue", "missed", "tracks");
+      }
       std::printf("\n");
       for (const auto& [node, row] : rows) {
         const auto p = previous.find(node);
@@ -99,9 +101,10 @@ int RunStatusView(const std::string& host, uint16_t port, const std::string& tra
           } else if (h == health->end()) {
             std::printf("  %-20s", "not tracked");
           } else {
-            std::printf("  %-20s %8llu %8llu", h->second.reason().c_str(),
+            std::printf("  %-20s %8llu %8llu %7u", h->second.reason().c_str(),
                         static_cast<unsigned long long>(h->second.queue_depth()),
-                        static_cast<unsigned long long>(h->second.frames_missed()));
+                        static_cast<unsigned long long>(h->second.frames_missed()),
+                        h->second.tracks_confirmed() + h->second.tracks_coasting());
           }
         }
         std::printf("\n");
