@@ -86,7 +86,10 @@ std::optional<TrackerConfig> ParseTrackerCommandLine(int argc, char** argv, int&
       ->check(CLI::Range(1e-4, 100.0));
   cli.Add("--track-snr-ref", t.snr_ref_db, "the SNR (dB) at which the noise above applies");
   cli.Add("--track-jerk", t.jerk_hz_s2,
-          "manoeuvre noise: white jerk of the range, as Doppler acceleration (Hz/s^2)")
+          "straight-flight model: white jerk of the range, as Doppler acceleration (Hz/s^2)")
+      ->check(CLI::Range(1e-4, 1000.0));
+  cli.Add("--track-manoeuvre-jerk", t.manoeuvre_jerk_hz_s2,
+          "manoeuvre model: the same for turns and speed changes (Hz/s^2)")
       ->check(CLI::Range(1e-4, 1000.0));
   cli.Add("--track-gate", t.gate, "gate: squared Mahalanobis distance (chi^2, 2 dof)")
       ->check(CLI::Range(1.0, 100.0));
