@@ -108,6 +108,9 @@ int main(int argc, char** argv) {
   trk::TrackerSettings settings;  // the defaults, but for what these change (sensitivity runs)
   app.add_option("--jerk", settings.jerk_hz_s2, "TrackerSettings::jerk_hz_s2");
   app.add_option("--gate", settings.gate, "TrackerSettings::gate");
+  app.add_option("--manoeuvre-jerk", settings.manoeuvre_jerk_hz_s2,
+                 "TrackerSettings::manoeuvre_jerk_hz_s2");
+  app.add_option("--quiet-mean", settings.quiet_mean_s, "TrackerSettings::quiet_mean_s");
   app.add_option("--confirm-score", settings.confirm_score, "TrackerSettings::confirm_score");
   app.add_option("--pd", settings.pd, "TrackerSettings::pd (initial)");
   CLI11_PARSE(app, argc, argv);

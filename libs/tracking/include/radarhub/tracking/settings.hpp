@@ -18,9 +18,9 @@ struct TrackerSettings {
   // Motion: two models mixed (IMM), each a white jerk of the bistatic range expressed as Doppler
   // acceleration (Hz/s^2): straight flight, and turns or speed changes (a 3 deg/s turn at
   // 250 m/s bends the Doppler by up to ~9 Hz/s within a few seconds).
-  double jerk_hz_s2 = 0.1;
+  double jerk_hz_s2 = 0.05;
   double manoeuvre_jerk_hz_s2 = 3.0;
-  double quiet_mean_s = 30;      // mean time between manoeuvres
+  double quiet_mean_s = 120;     // mean time between manoeuvres
   double manoeuvre_mean_s = 10;  // mean length of one
   // A new track's Doppler rate is unknown within this (Hz/s, one sigma).
   double initial_doppler_rate_sd_hz_s = 4.0;
