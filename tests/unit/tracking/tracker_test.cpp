@@ -61,7 +61,7 @@ TEST(TrackerTest, ATargetIsConfirmedWithinFourFramesAndKeepsItsId) {
   }
   EXPECT_GE(confirmed_at, 2);
   EXPECT_LE(confirmed_at, 3);
-  const TrackState& t = tracker.Tracks()[0];
+  const TrackState t = tracker.Tracks().at(0);
   EXPECT_NEAR(t.delay_km, target.At(29).delay_km, 0.1);
   EXPECT_NEAR(t.doppler_hz, target.At(29).doppler_hz, 0.2);
   EXPECT_NEAR(t.delay_rate_km_s, -0.15, 0.002);
