@@ -124,8 +124,10 @@ void MultiTargetTracker::Impl::Measure(const Frame& frame) {
   measured_.clear();
   for (size_t i = 0; i < frame.detections.size(); ++i) {
     const Detection& d = frame.detections[i];
+    // Whatever a node sends is finite (the ingest checks), not necessarily a radar return.
     if (!std::isfinite(d.delay_km) || !std::isfinite(d.doppler_hz) || !std::isfinite(d.snr_db) ||
-        d.snr_db < s_.min_snr_db || std::abs(d.doppler_hz) > s_.max_doppler_hz) {
+        d.snr_db < s_.min_snr_db || std::abs(d.doppler_hz) > s_.max_doppler_hz ||
+        d.delay_km < -s_.max_delay_km || d.delay_km > s_.max_delay_km) {
       continue;
     }
     measured_.push_back({.index = i, .z = {d.delay_km, d.doppler_hz}, .noise = NoiseFor(d.snr_db)});

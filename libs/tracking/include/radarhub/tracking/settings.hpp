@@ -47,7 +47,8 @@ struct TrackerSettings {
   double max_delay_sd_km = 3.0;   // a track more uncertain than this is deleted
   double adsb_score_bonus = 4.6;  // an ADS-B-matched detection: ln(100) more evidence
   uint32_t adsb_switch_hits = 2;  // hits with another hex before a label changes
-  double max_doppler_hz = 1000;   // detections beyond |Doppler| are not radar returns
+  double max_doppler_hz = 1000;   // detections beyond |Doppler| are not radar returns,
+  double max_delay_km = 2000;     // nor beyond |delay|
 };
 
 }  // namespace radarhub::tracking
