@@ -160,19 +160,31 @@ void MultiTargetTracker::Impl::PredictAll(double dt) {
 // Inside the gate of any motion model; weighed by the models' mixture likelihood.
 double MultiTargetTracker::Impl::PairGain(const Track& t, const Measured& m,
                                           double log_clutter) const {
+  std::array<double, ImmFilter::kModels> d2{}, det{};
   bool gated = false;
-  double likelihood = 0;
   for (size_t j = 0; j < t.models; ++j) {
     const MotionFilter::MeasurementCovariance s = t.model_cov[j] + m.noise;
-    const double det = s(0, 0) * s(1, 1) - s(0, 1) * s(1, 0);
-    if (det <= 0) continue;
     const Eigen::Vector2d y = m.z - t.model_predicted[j];
-    const double d2 =
-        (s(1, 1) * y(0) * y(0) - 2 * s(0, 1) * y(0) * y(1) + s(0, 0) * y(1) * y(1)) / det;
-    gated = gated || d2 <= s_.gate;
-    likelihood += t.model_weight[j] * std::exp(-0.5 * d2 - kLog2Pi) / std::sqrt(det);
+    // A marginal is a lower bound of the distance: most candidates fail on the Doppler alone.
+    if (y(1) * y(1) > s_.gate * s(1, 1) || y(0) * y(0) > s_.gate * s(0, 0)) {
+      d2[j] = -1;
+      continue;
+    }
+    det[j] = s(0, 0) * s(1, 1) - s(0, 1) * s(1, 0);
+    if (det[j] <= 0) {
+      d2[j] = -1;
+      continue;
+    }
+    d2[j] = (s(1, 1) * y(0) * y(0) - 2 * s(0, 1) * y(0) * y(1) + s(0, 0) * y(1) * y(1)) / det[j];
+    gated = gated || d2[j] <= s_.gate;
   }
-  if (!gated || !(likelihood > 0)) return 0;
+  if (!gated) return 0;
+  double likelihood = 0;
+  for (size_t j = 0; j < t.models; ++j) {
+    if (d2[j] < 0) continue;  // beyond the gate of this model: its share is negligible
+    likelihood += t.model_weight[j] * std::exp(-0.5 * d2[j] - kLog2Pi) / std::sqrt(det[j]);
+  }
+  if (!(likelihood > 0)) return 0;
   const double log_likelihood = std::log(likelihood);
   const double pd = std::max(t.pd, 1e-3);
   // Worth taking over "missed, and that detection is clutter".
