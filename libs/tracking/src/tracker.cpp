@@ -152,7 +152,11 @@ void MultiTargetTracker::Impl::PredictAll(double dt) {
     // The notch hides a target whose true Doppler is near zero: no evidence against it there.
     const double sd = std::max(std::sqrt(t.predicted_cov(1, 1)), 0.1);
     const double f = t.predicted(1);
-    const double in_notch = NormalCdf((s_.notch_hz - f) / sd) - NormalCdf((-s_.notch_hz - f) / sd);
+    // (Far from the notch, as most tracks are, the probability is nil: no erfc needed.)
+    const double in_notch =
+        std::abs(f) - s_.notch_hz > 8 * sd
+            ? 0.0
+            : NormalCdf((s_.notch_hz - f) / sd) - NormalCdf((-s_.notch_hz - f) / sd);
     t.pd = pd_ * (1.0 - in_notch);
   }
 }
@@ -337,6 +341,7 @@ void MultiTargetTracker::Impl::NotchUpdate(Track& t) {
   const double sd = std::sqrt(var);
   if (sd <= 0) return;
   const double a = (-s_.notch_hz - mu) / sd, b = (s_.notch_hz - mu) / sd;
+  if (a > 8 || b < -8) return;  // the notch does not explain this miss
   const double in = NormalCdf(b) - NormalCdf(a);
   if (in < 1e-3) return;  // the notch does not explain this miss
   constexpr double kInvSqrt2Pi = 0.3989422804014327;
