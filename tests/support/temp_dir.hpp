@@ -7,6 +7,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace radarhub::testing {
 
@@ -39,5 +40,13 @@ class TempDir final {
  private:
   std::string path_;
 };
+
+// The lines of a text file (none if it cannot be read).
+inline std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
 
 }  // namespace radarhub::testing

@@ -23,13 +23,6 @@ using namespace std::chrono_literals;
 const std::string kIngest = RADARHUB_INGEST_BIN;
 const std::string kCli = RADARHUB_CLI_BIN;
 
-std::vector<std::string> Lines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 TEST(ScenarioProcessTest, BusyWritesFramesAndTruthForTenMinutes) {
   TempDir dir;
   const std::string frames_path = dir.File("frames.ndjson"), truth_path = dir.File("truth.jsonl");
@@ -39,7 +32,7 @@ TEST(ScenarioProcessTest, BusyWritesFramesAndTruthForTenMinutes) {
   EXPECT_NE(cli.Stdout().find(R"("frames":600,)"), std::string::npos) << cli.Stdout();
   EXPECT_NE(cli.Stdout().find(R"("aircraft":10,)"), std::string::npos) << cli.Stdout();
 
-  const auto frames = Lines(frames_path);
+  const auto frames = ReadLines(frames_path);
   ASSERT_EQ(frames.size(), 600u);
   protocol::Parser parser;
   int64_t previous = 0;
@@ -62,7 +55,7 @@ TEST(ScenarioProcessTest, BusyWritesFramesAndTruthForTenMinutes) {
             std::string::npos)
       << cli.Stdout();
 
-  const auto truth = Lines(truth_path);
+  const auto truth = ReadLines(truth_path);
   ASSERT_EQ(truth.size(), 600u);
   for (const auto& line : truth) {
     rapidjson::Document doc;
@@ -121,7 +114,7 @@ TEST(ScenarioProcessTest, NodePlaysTheScenarioLiveIntoARealIngest) {
 
   // The truth of what was sent: sparse's 4 aircraft, stamped with the wall clock one frame
   // interval (1 s) apart.
-  const auto truth = Lines(truth_path);
+  const auto truth = ReadLines(truth_path);
   ASSERT_EQ(truth.size(), 6u);
   const int64_t started_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(started.time_since_epoch()).count();

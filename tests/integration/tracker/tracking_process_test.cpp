@@ -23,25 +23,20 @@ namespace {
 const std::string kTracker = RADARHUB_TRACKER_BIN;
 const std::string kCli = RADARHUB_CLI_BIN;
 
-std::vector<std::string> Lines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 struct Point {
   std::string name;
   double delay = 0, doppler = 0;
 };
 
-// timestamp -> the aircraft in view then, from a truth file.
-std::map<int64_t, std::vector<Point>> ReadTruth(const std::string& path) {
+// timestamp -> the aircraft in view then, from a truth file (of `node`, or of every node).
+std::map<int64_t, std::vector<Point>> ReadTruth(const std::string& path,
+                                                const std::string& node = "") {
   std::map<int64_t, std::vector<Point>> out;
-  for (const std::string& line : Lines(path)) {
+  for (const std::string& line : ReadLines(path)) {
     rapidjson::Document d;
     d.Parse(line.c_str());
     if (d.HasParseError() || !d.IsObject()) continue;
+    if (!node.empty() && d["node_id"].GetString() != node) continue;
     auto& points = out[d["timestamp"].GetInt64()];
     for (const auto& p : d["truth"].GetArray()) {
       points.push_back(
@@ -97,25 +92,15 @@ TEST(TrackingProcessTest, ReplayWritesTrackFilesOnTheTruthAndOpensNoPort) {
   EXPECT_EQ(std::count(summary.begin(), summary.end(), '\n'), 1) << "one line";
   EXPECT_EQ(replay.Stderr().find("listening"), std::string::npos) << replay.Stderr();
 
-  // The truth of both nodes: same aircraft, the timestamps of the node's frames.
-  std::map<int64_t, std::vector<Point>> truth_at;
-  for (const std::string& line : Lines(truth)) {
-    rapidjson::Document d;
-    d.Parse(line.c_str());
-    if (std::string(d["node_id"].GetString()) != "radar2") continue;
-    auto& points = truth_at[d["timestamp"].GetInt64()];
-    for (const auto& p : d["truth"].GetArray()) {
-      points.push_back(
-          {p["aircraft"].GetString(), p["delay"].GetDouble(), p["doppler"].GetDouble()});
-    }
-  }
+  // radar2's truth: the timestamps of its frames.
+  auto truth_at = ReadTruth(truth, "radar2");
   ASSERT_EQ(truth_at.size(), 600u);
   for (const std::string node : {"radar1", "radar2"}) {
     const std::string file = dir.File("tracks/" + node + "/2026-01-01.jsonl");
     ASSERT_TRUE(std::filesystem::exists(file)) << file;
     std::map<int64_t, std::vector<Point>> tracks_at;
     std::set<uint64_t> ids;
-    for (const std::string& line : Lines(file)) {
+    for (const std::string& line : ReadLines(file)) {
       rapidjson::Document d;
       d.Parse(line.c_str());
       ASSERT_FALSE(d.HasParseError()) << line;
@@ -234,7 +219,7 @@ TEST(TrackingProcessTest, SimulatedAircraftFlowThroughIngestAndTrackerIntoStream
   EXPECT_EQ(ended->error_code(), grpc::StatusCode::UNAVAILABLE);
   size_t lines = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.File("tracks"))) {
-    if (entry.is_regular_file()) lines += Lines(entry.path().string()).size();
+    if (entry.is_regular_file()) lines += ReadLines(entry.path().string()).size();
   }
   EXPECT_GE(lines, 30u) << "track files written, flushed by the time the tracker stopped";
 }
