@@ -55,7 +55,11 @@ void TrackedNode::Start() {
 // either seen by that check or schedules its own batch.
 void TrackedNode::Schedule() {
   if (scheduled_.exchange(true)) return;
-  asio::post(strand_, [self = shared_from_this()] { self->RunBatch(); });
+  // Weak: a batch posted but never run (the pool ended) must not keep the node, and through it
+  // the pool, alive.
+  asio::post(strand_, [weak = weak_from_this()] {
+    if (const auto self = weak.lock()) self->RunBatch();
+  });
 }
 
 void TrackedNode::RunBatch() {
@@ -75,8 +79,12 @@ void TrackedNode::RunBatch() {
 
 void TrackedNode::Tick(std::chrono::system_clock::time_point now) {
   if (draining_.load()) return;
-  asio::post(strand_, [self = shared_from_this(), now] { self->stage_->Tick(now); });
+  asio::post(strand_, [weak = weak_from_this(), now] {
+    if (const auto self = weak.lock()) self->stage_->Tick(now);
+  });
 }
+
+void TrackedNode::Finish() { stage_->Finish(); }
 
 void TrackedNode::BeginStop(std::chrono::steady_clock::time_point deadline) {
   if (draining_.load()) return;
@@ -196,7 +204,10 @@ void NodeTable::StopAll(std::chrono::steady_clock::time_point deadline) {
   }
   for (const auto& node : nodes) node->BeginStop(deadline);
   workers_->Join();  // the batches already posted drain the queues
-  for (const auto& node : nodes) node->receiver().Close();
+  for (const auto& node : nodes) {
+    node->receiver().Close();
+    node->Finish();
+  }
 }
 
 }  // namespace radarhub::tracker

@@ -31,6 +31,8 @@ class FrameStage {
   virtual void Process(v1::DetectionFrame& frame) = 0;
   // About once a second, frames or not: tracks coast and expire when a node falls silent.
   virtual void Tick(std::chrono::system_clock::time_point /*now*/) {}
+  // The node's last frame is processed (shutdown, after the workers ended): write what is held.
+  virtual void Finish() {}
   virtual TrackCounts counts() const { return {}; }
 };
 using StageFactory = std::function<std::unique_ptr<FrameStage>(const std::string& node_id)>;
@@ -72,6 +74,8 @@ class TrackedNode final : public std::enable_shared_from_this<TrackedNode> {
   // Call once no stream feeds the receiver any more: what is queued is processed until
   // `deadline`, the rest dropped. The workers' Join waits for that.
   void BeginStop(std::chrono::steady_clock::time_point deadline);
+  // After the workers ended: the stage writes what it holds.
+  void Finish();
   TrackCounts track_counts() const { return stage_->counts(); }
 
   const std::string& id() const { return receiver_.node_id(); }

@@ -32,12 +32,15 @@ bool AppendAll(const std::filesystem::path& path, const std::string& bytes, std:
     error = std::strerror(errno);
     return false;
   }
+  // A write that fails half-way (a full disk) is cut back, so the next append starts a whole line.
+  const off_t start = ::lseek(fd, 0, SEEK_END);
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      error = std::strerror(errno);
+      error = n < 0 ? std::strerror(errno) : "nothing written";
+      if (start >= 0 && ::ftruncate(fd, start) != 0) error += "; cannot cut back a partial line";
       ::close(fd);
       return false;
     }
@@ -64,10 +67,10 @@ TrackFileWriter::TrackFileWriter(std::filesystem::path dir, std::string node_id)
 TrackFileWriter::~TrackFileWriter() { Flush(std::chrono::steady_clock::now(), /*force=*/true); }
 
 void TrackFileWriter::AddLine(const tracking::TrackState& state) {
-  std::string& lines = pending_[UtcDay(state.timestamp_ms)];
-  AppendTrackLine(state, node_id_, lines);
-  lines.push_back('\n');
-  ++pending_lines_;
+  Day& day = pending_[UtcDay(state.timestamp_ms)];
+  AppendTrackLine(state, node_id_, day.lines);
+  day.lines.push_back('\n');
+  ++day.count;
 }
 
 void TrackFileWriter::Add(const tracking::FrameResult& result) {
@@ -81,7 +84,7 @@ void TrackFileWriter::Add(const tracking::FrameResult& result) {
     if (t.ever_confirmed) AddLine(t);
   }
   size_t bytes = 0;
-  for (const auto& [day, lines] : pending_) bytes += lines.size();
+  for (const auto& [name, day] : pending_) bytes += day.lines.size();
   if (bytes > kMaxPendingBytes) Flush(std::chrono::steady_clock::now(), /*force=*/true);
 }
 
@@ -100,13 +103,15 @@ void TrackFileWriter::Flush(std::chrono::steady_clock::time_point now, bool forc
     if (ec) error = ec.message();
   }
   bool ok = folder_made_;
-  for (const auto& [day, lines] : pending_) {
-    ok = ok && AppendAll(folder_ / (day + ".jsonl"), lines, error);
+  for (const auto& [name, day] : pending_) {
+    if (folder_made_ && AppendAll(folder_ / (name + ".jsonl"), day.lines, error)) {
+      lines_written_ += day.count;
+    } else {
+      lines_lost_ += day.count;
+      ok = false;
+    }
   }
-  if (ok) {
-    lines_written_ += pending_lines_;
-  } else {
-    lines_lost_ += pending_lines_;
+  if (!ok) {
     folder_made_ = false;  // the folder may have been removed: make it again next time
     if (last_warn_ == std::chrono::steady_clock::time_point{} ||
         now - last_warn_ > std::chrono::seconds(10)) {
@@ -119,7 +124,6 @@ void TrackFileWriter::Flush(std::chrono::steady_clock::time_point now, bool forc
     }
   }
   pending_.clear();
-  pending_lines_ = 0;
 }
 
 }  // namespace radarhub::tracker

@@ -35,8 +35,12 @@ class TrackFileWriter final {
   const std::filesystem::path folder_;
   const std::string node_id_;
   bool folder_made_ = false;
-  std::map<std::string, std::string> pending_;  // day -> lines
-  uint64_t pending_lines_ = 0, lines_written_ = 0, lines_lost_ = 0;
+  struct Day {
+    std::string lines;
+    uint64_t count = 0;
+  };
+  std::map<std::string, Day> pending_;  // by UTC day
+  uint64_t lines_written_ = 0, lines_lost_ = 0;
   std::chrono::steady_clock::time_point last_write_{};
   std::chrono::steady_clock::time_point last_warn_{};
 };

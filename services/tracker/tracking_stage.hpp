@@ -62,6 +62,7 @@ class TrackingStage final : public FrameStage {
 
   void Process(v1::DetectionFrame& frame) override;
   void Tick(std::chrono::system_clock::time_point now) override;
+  void Finish() override { tracking_.Flush(); }
   TrackCounts counts() const override { return tracking_.counts(); }
 
  private:

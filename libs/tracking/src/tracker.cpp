@@ -15,6 +15,8 @@ namespace {
 
 constexpr double kSpeedOfLight = 299792458.0;
 constexpr double kLog2Pi = 1.8378770664093453;
+// Bistatic range is never negative; a node's calibration may put a return slightly below zero.
+constexpr double kMaxNegativeDelayKm = 10;
 
 double NormalCdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 
@@ -127,7 +129,7 @@ void MultiTargetTracker::Impl::Measure(const Frame& frame) {
     // Whatever a node sends is finite (the ingest checks), not necessarily a radar return.
     if (!std::isfinite(d.delay_km) || !std::isfinite(d.doppler_hz) || !std::isfinite(d.snr_db) ||
         d.snr_db < s_.min_snr_db || std::abs(d.doppler_hz) > s_.max_doppler_hz ||
-        d.delay_km < -s_.max_delay_km || d.delay_km > s_.max_delay_km) {
+        d.delay_km < -kMaxNegativeDelayKm || d.delay_km > s_.max_delay_km) {
       continue;
     }
     measured_.push_back({.index = i, .z = {d.delay_km, d.doppler_hz}, .noise = NoiseFor(d.snr_db)});
@@ -395,6 +397,14 @@ void MultiTargetTracker::Impl::StartTracks() {
 // it. A track that already has a label changes it only after adsb_switch_hits detections of the
 // other aircraft, so one mismatched detection does not relabel it.
 void MultiTargetTracker::Impl::Label(Track& t, const std::string& hex) {
+  // A tentative track (most are clutter) never takes a hex from a confirmed or coasting track.
+  if (t.status == TrackStatus::kTentative) {
+    if (const auto own = hex_owner_.find(hex); own != hex_owner_.end() && own->second != t.id) {
+      for (const Track& other : tracks_) {
+        if (other.id == own->second && other.status != TrackStatus::kTentative) return;
+      }
+    }
+  }
   if (t.hex == hex) {
     t.pending_hex.clear();
     t.pending_hex_hits = 0;
@@ -431,7 +441,7 @@ void MultiTargetTracker::Impl::Prune(int64_t now_ms) {
   auto expired = [&](const Track& t) {
     const double quiet_ms = static_cast<double>(now_ms - t.updated_ms);
     const double delay = t.filter.state()(0);
-    if (delay < -10 || delay > s_.area_delay_km + 10) return true;
+    if (delay < -2 * kMaxNegativeDelayKm || delay > s_.max_delay_km + 10) return true;
     if (std::sqrt(t.filter.covariance()(0, 0)) > s_.max_delay_sd_km) return true;
     if (t.status == TrackStatus::kTentative) {
       return t.score < s_.delete_tentative_score || t.peak_score - t.score > 5.0 ||
@@ -511,6 +521,7 @@ const FrameResult& MultiTargetTracker::Impl::Process(const Frame& frame) {
   last_ms_ = frame.timestamp_ms;
   current_frame_ = &frame;
 
+  Prune(frame.timestamp_ms);  // a gap longer than max_coast ends tracks before they associate
   Measure(frame);
   for (Track& t : tracks_) ++t.length;
   PredictAll(dt);

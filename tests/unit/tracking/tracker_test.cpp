@@ -204,6 +204,53 @@ TEST(TrackerTest, AdsbLabelsOneLiveTrackPerHexAndSwitchesOnlyOnRepeatedEvidence)
   EXPECT_EQ(Find(r.tracks, id_a)->adsb_hex, "");
 }
 
+// The clutter area is where the clutter density is learnt, not a limit on targets.
+TEST(TrackerTest, ATargetBeyondTheClutterAreaIsTracked) {
+  MultiTargetTracker tracker;
+  const Target far{180, 0.1};
+  for (int k = 0; k < 6; ++k) tracker.Process(FrameAt(k, {far.At(k)}));
+  const auto tracks = tracker.Tracks();
+  ASSERT_EQ(tracks.size(), 1u);
+  EXPECT_EQ(tracks[0].status, TrackStatus::kConfirmed);
+  EXPECT_EQ(tracks[0].hits, 6u);
+}
+
+// A recording with a gap longer than max_coast: the old track ends before the next frame is
+// associated, as the service's ticks would have ended it (a replay never ticks).
+TEST(TrackerTest, AGapLongerThanMaxCoastEndsTracksEvenWithoutTicks) {
+  TrackerSettings settings;
+  settings.max_coast_s = 20;
+  MultiTargetTracker tracker(settings);
+  const Target target{60, 0.0};  // stays put: it would re-associate after any gap
+  for (int k = 0; k < 10; ++k) tracker.Process(FrameAt(k, {target.At(k)}));
+  const uint64_t id = tracker.Tracks().at(0).track_id;
+  const FrameResult& after = tracker.Process(FrameAt(40, {target.At(40)}));
+  ASSERT_EQ(after.deleted.size(), 1u);
+  EXPECT_EQ(after.deleted[0].track_id, id);
+  ASSERT_EQ(after.tracks.size(), 1u);
+  EXPECT_NE(after.tracks[0].track_id, id);
+  EXPECT_EQ(after.tracks[0].status, TrackStatus::kTentative);
+}
+
+// A stray detection matched to a labelled aircraft, far from its track, starts a tentative track
+// but does not take the label from the confirmed one.
+TEST(TrackerTest, ATentativeTrackNeverTakesAConfirmedTracksHex) {
+  MultiTargetTracker tracker;
+  const Target a{40, 0.1, 0, "abc123"};
+  for (int k = 0; k < 6; ++k) tracker.Process(FrameAt(k, {a.At(k)}));
+  const uint64_t id = tracker.Tracks().at(0).track_id;
+  Detection stray = a.At(6);
+  stray.delay_km += 50;
+  const FrameResult& r = tracker.Process(FrameAt(6, {a.At(6), stray}));
+  ASSERT_EQ(r.tracks.size(), 2u);
+  EXPECT_EQ(Find(r.tracks, id)->adsb_hex, "abc123");
+  for (const auto& t : r.tracks) {
+    if (t.track_id != id) {
+      EXPECT_EQ(t.adsb_hex, "");
+    }
+  }
+}
+
 TEST(TrackerTest, AFrameFromThePastIsIgnored) {
   MultiTargetTracker tracker;
   const Target target{60, -0.15};
