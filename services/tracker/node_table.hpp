@@ -46,7 +46,6 @@ class NodeWorkers final {
   ~NodeWorkers();
   using Strand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
   Strand MakeStrand() { return boost::asio::make_strand(pool_.get_executor()); }
-  size_t threads() const { return threads_; }
   // Runs what was posted and ends the threads; nothing posted afterwards runs. Idempotent; not
   // from a worker.
   void Join();

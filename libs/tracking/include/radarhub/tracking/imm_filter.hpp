@@ -41,7 +41,6 @@ class ImmFilter final {
 
   const MotionFilter::State& state() const { return x_; }
   const MotionFilter::Covariance& covariance() const { return p_; }
-  double manoeuvre_probability() const { return mu_[1]; }
 
  private:
   void Combine();
