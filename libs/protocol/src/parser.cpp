@@ -22,10 +22,10 @@ constexpr unsigned kParseFlags =
 
 enum class NumberKind { kInt64, kUint64, kDouble };
 
-// Converts a JSON number's text (already checked against the grammar, or NaN/Infinity). Integers
-// stay exact; anything else is the nearest double; overflow gives infinity (refused later as
-// non_finite), underflow gives zero.
-NumberKind ConvertNumber(const char* text, size_t length, int64_t& i, uint64_t& u, double& d) {
+// The general conversion: integers stay exact; anything else is the nearest double (from_chars);
+// overflow gives infinity (refused later as non_finite), underflow gives zero.
+NumberKind ConvertNumberSlow(const char* text, size_t length, int64_t& i, uint64_t& u,
+                             double& d) {
   const char* end = text + length;
   bool integral = true;
   for (const char* p = text; p != end; ++p) {
@@ -47,6 +47,55 @@ NumberKind ConvertNumber(const char* text, size_t length, int64_t& i, uint64_t& 
   }
   return NumberKind::kDouble;
 }
+
+constexpr double kExactPowersOf10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// Converts a JSON number's text (already checked against the grammar, or NaN/Infinity), as
+// ConvertNumberSlow does. Numbers as nodes write them (at most 15 significant digits, a small
+// exponent) take Clinger's fast path: the digits as an exact integer times or divided by an exact
+// power of ten, one correctly rounded operation. Everything else goes the general way.
+NumberKind ConvertNumber(const char* text, size_t length, int64_t& i, uint64_t& u, double& d) {
+  const char* p = text;
+  const char* const end = text + length;
+  const bool negative = *p == '-';
+  p += negative;
+  const char* const first_digit = p;
+  uint64_t digits = 0;
+  while (p != end && static_cast<unsigned char>(*p - '0') < 10) digits = digits * 10 + (*p++ - '0');
+  int fraction = 0;
+  if (p != end && *p == '.') {
+    const char* const fraction_start = ++p;
+    while (p != end && static_cast<unsigned char>(*p - '0') < 10)
+      digits = digits * 10 + (*p++ - '0');
+    fraction = static_cast<int>(p - fraction_start);
+  }
+  // At most 15 digits in all (leading zeros included): the integer is exact and below 2^53.
+  if (p - first_digit - (fraction != 0) > 15 || p == first_digit)
+    return ConvertNumberSlow(text, length, i, u, d);
+  if (p == end && fraction == 0) {
+    i = negative ? -static_cast<int64_t>(digits) : static_cast<int64_t>(digits);
+    return NumberKind::kInt64;
+  }
+  int exponent = 0;
+  if (p != end) {  // 'e' or 'E': the grammar allows nothing else here
+    ++p;
+    const bool exponent_negative = *p == '-';
+    p += *p == '-' || *p == '+';
+    const char* const exponent_start = p;
+    while (p != end && static_cast<unsigned char>(*p - '0') < 10) exponent = exponent * 10 + (*p++ - '0');
+    if (p - exponent_start > 3) return ConvertNumberSlow(text, length, i, u, d);
+    if (exponent_negative) exponent = -exponent;
+  }
+  const int power = exponent - fraction;
+  if (power < -22 || power > 22 || p != end) return ConvertNumberSlow(text, length, i, u, d);
+  const double value = power >= 0 ? static_cast<double>(digits) * kExactPowersOf10[power]
+                                  : static_cast<double>(digits) / kExactPowersOf10[-power];
+  d = negative ? -value : value;
+  return NumberKind::kDouble;
+}
+
 constexpr size_t kPoolBytes = 64 * 1024;
 constexpr int64_t kMaxTimestamp = int64_t{1} << 53;
 

@@ -3,8 +3,14 @@
 #include <google/protobuf/struct.pb.h>
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <memory>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace radarhub::protocol {
 namespace {
@@ -213,6 +219,53 @@ TEST_F(ParserTest, NumbersAreCorrectlyRounded) {
   EXPECT_EQ(message_.delay[0], 0.1 + 0.2);
   EXPECT_EQ(message_.delay[1], 2.2250738585072011e-308);
   EXPECT_EQ(message_.delay[2], 1.7976931348623157e308);
+}
+
+// Short numbers take a fast path; it must give exactly what the general conversion gives.
+TEST_F(ParserTest, EveryNumberIsTheNearestDouble) {
+  std::mt19937_64 random(7);
+  const char* const shapes[] = {"%.*f", "%.*e", "%.*g"};
+  for (int round = 0; round < 2000; ++round) {
+    std::string delay;
+    std::vector<std::string> texts;
+    for (int k = 0; k < 4; ++k) {
+      const double magnitude = std::pow(10.0, static_cast<int>(random() % 60) - 30);
+      const double value = (static_cast<double>(random() % 2000001) - 1e6) * 1e-6 * magnitude;
+      char text[64];
+      std::snprintf(text, sizeof text, shapes[random() % 3], static_cast<int>(random() % 19),
+                    value);
+      texts.emplace_back(text);
+      delay += (k ? "," : "") + texts.back();
+    }
+    ASSERT_EQ(Parse(R"({"node_id":"a","timestamp":5,"delay":[)" + delay +
+                    R"(],"doppler":[1,2,3,4],"snr":[1,2,3,4]})"),
+              Reject::kNone)
+        << delay;
+    for (size_t k = 0; k < texts.size(); ++k) {
+      const char* first = texts[k].data();
+      const char* last = first + texts[k].size();
+      double expected = 0;
+      int64_t integer = 0;
+      const auto parsed = std::from_chars(first, last, integer);
+      if (parsed.ec == std::errc() && parsed.ptr == last)
+        expected = static_cast<double>(integer);  // an integer stays one: "-0" is 0
+      else
+        std::from_chars(first, last, expected);
+      EXPECT_EQ(std::bit_cast<uint64_t>(message_.delay[k]), std::bit_cast<uint64_t>(expected))
+          << texts[k];
+    }
+  }
+}
+
+TEST_F(ParserTest, IntegersKeepTheirKindAtEveryLength) {
+  EXPECT_EQ(Parse(R"({"node_id":"a","timestamp":999999999999999})"), Reject::kNone);
+  EXPECT_EQ(message_.timestamp_ms, 999999999999999);
+  EXPECT_EQ(Parse(R"({"node_id":"a","timestamp":9007199254740993})"), Reject::kBadTimestamp)
+      << "16 digits: the general path, still an integer";
+  EXPECT_EQ(Parse(R"({"node_id":"a","timestamp":-0})"), Reject::kBadTimestamp);
+  EXPECT_EQ(Parse(R"({"node_id":"a","timestamp":5e0})"), Reject::kWrongType);
+  EXPECT_EQ(Parse(R"({"node_id":"a","timestamp":0.000000000000000000000000000001e30})"),
+            Reject::kWrongType);
 }
 
 TEST_F(ParserTest, LargestValidTimestampAccepted) {
