@@ -40,8 +40,10 @@ class Writer {
   void Tag(uint32_t field, WireType type) { Varint((field << 3) | type); }
   void Double(uint32_t field, double d) {
     Tag(field, kFixed64);
-    const auto bits = std::bit_cast<uint64_t>(d);
-    for (int i = 0; i < 8; ++i) *p_++ = static_cast<char>(bits >> (8 * i));
+    // fixed64 is little-endian on the wire, as in memory here: one 8-byte store.
+    static_assert(std::endian::native == std::endian::little);
+    std::memcpy(p_, &d, sizeof d);
+    p_ += sizeof d;
   }
   void VarintField(uint32_t field, uint64_t v) {
     Tag(field, kVarint);
