@@ -5,7 +5,6 @@
 #include "radarhub/auth/token_store.hpp"
 #include "radarhub/common/log.hpp"
 #include "radarhub/hub/hub.hpp"
-#include "inline_pumps.hpp"
 #include "radarhub/registry/node_registry.hpp"
 #include "status_event.hpp"
 
@@ -87,7 +86,6 @@ void Connection::WaitReadable() {
 
 void Connection::OnReadable() {
   if (closed_) return;
-  const InlinePumps pumps;  // this read's subscribers are written to from this thread, after it
   char* const buffer = ThreadReadBuffer();
   for (int i = 0; i < kReadsPerTurn; ++i) {
     boost::system::error_code ec;

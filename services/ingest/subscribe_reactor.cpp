@@ -31,7 +31,6 @@ SubscribeReactor* SubscribeReactor::Start(Settings settings, grpc::CallbackServe
 
 void SubscribeReactor::Schedule() {
   if (scheduled_.exchange(true)) return;
-  if (InlinePumps::Defer(shared_from_this())) return;
   boost::asio::post(pump_, [self = shared_from_this()] { self->Pump(); });
 }
 

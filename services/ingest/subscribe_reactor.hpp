@@ -12,7 +12,6 @@
 #include <mutex>
 #include <vector>
 
-#include "inline_pumps.hpp"
 #include "radarhub/hub/hub.hpp"
 #include "subscribe_response.hpp"
 
@@ -24,13 +23,11 @@ namespace radarhub::ingest {
 // anything growing. Whatever is queued when a write may start goes out as one SubscribeResponse
 // (up to max_batch events): one event at a time while the client keeps up, batches while it lags.
 //
-// Threads: the hub's wakeup runs on a producer thread under a hub lock, so it only schedules Pump:
-// on that same thread once its read is handled (InlinePumps), or else on the `pump` executor.
-// Pump and the reactions run there or on gRPC's threads and never hold mu_ while calling into
-// gRPC (a write may complete inline). The reactor owns itself through
+// Threads: the hub's wakeup runs on a producer thread under a hub lock, so it only posts Pump to
+// the `pump` executor; Pump and the reactions run on that executor or gRPC's threads and never
+// hold mu_ while calling into gRPC (a write may complete inline). The reactor owns itself through
 // self_ until OnDone, and posted work holds a reference, so late wakeups are harmless.
 class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
-                               public Pumpable,
                                public std::enable_shared_from_this<SubscribeReactor> {
  public:
   struct Settings {
@@ -50,7 +47,6 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   // Events waiting in this stream's queue. Thread-safe.
   size_t queued() const;
 
-  void Pump() override;
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
   void OnDone() override;
@@ -61,6 +57,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
 
  private:
   void Schedule();
+  void Pump();
 
   const Settings settings_;
   grpc::CallbackServerContext& context_;
