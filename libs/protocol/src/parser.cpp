@@ -24,8 +24,7 @@ enum class NumberKind { kInt64, kUint64, kDouble };
 
 // The general conversion: integers stay exact; anything else is the nearest double (from_chars);
 // overflow gives infinity (refused later as non_finite), underflow gives zero.
-NumberKind ConvertNumberSlow(const char* text, size_t length, int64_t& i, uint64_t& u,
-                             double& d) {
+NumberKind ConvertNumberSlow(const char* text, size_t length, int64_t& i, uint64_t& u, double& d) {
   const char* end = text + length;
   bool integral = true;
   for (const char* p = text; p != end; ++p) {
@@ -83,9 +82,9 @@ NumberKind ConvertNumber(const char* text, size_t length, int64_t& i, uint64_t& 
     ++p;
     const bool exponent_negative = *p == '-';
     p += *p == '-' || *p == '+';
-    const char* const exponent_start = p;
-    while (p != end && static_cast<unsigned char>(*p - '0') < 10) exponent = exponent * 10 + (*p++ - '0');
-    if (p - exponent_start > 3) return ConvertNumberSlow(text, length, i, u, d);
+    // Saturating: "1e-99999999999" is valid JSON (zero).
+    for (; p != end && static_cast<unsigned char>(*p - '0') < 10; ++p)
+      exponent = std::min(exponent * 10 + (*p - '0'), 1000);
     if (exponent_negative) exponent = -exponent;
   }
   const int power = exponent - fraction;

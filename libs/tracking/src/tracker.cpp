@@ -378,8 +378,9 @@ void MultiTargetTracker::Impl::StartTracks() {
   const double accel_sd = s_.initial_doppler_rate_sd_hz_s / std::abs(hz_per_km_s_);
   // Grow by a quarter, not by doubling: a node in clutter holds ~20 tentative tracks and ~30 for
   // a moment each frame, and a vector keeps its largest capacity (tracks are ~750 bytes each).
-  const auto starting = static_cast<size_t>(std::count_if(
-      measured_.begin(), measured_.end(), [](const Measured& m) { return !m.taken && !m.in_gate; }));
+  const auto starting =
+      static_cast<size_t>(std::count_if(measured_.begin(), measured_.end(),
+                                        [](const Measured& m) { return !m.taken && !m.in_gate; }));
   if (tracks_.size() + starting > tracks_.capacity()) {
     const size_t needed = tracks_.size() + starting;
     tracks_.reserve(needed + needed / 4 + 4);

@@ -257,6 +257,15 @@ TEST_F(ParserTest, EveryNumberIsTheNearestDouble) {
   }
 }
 
+TEST_F(ParserTest, HugeExponentsSaturate) {
+  ASSERT_EQ(
+      Parse(R"({"node_id":"a","timestamp":5,"delay":[1e-99999999999,-2E-00000000000000000000001],)"
+            R"("doppler":[1,2],"snr":[1,2]})"),
+      Reject::kNone);
+  EXPECT_EQ(message_.delay[0], 0.0);
+  EXPECT_EQ(message_.delay[1], -0.2);
+}
+
 TEST_F(ParserTest, IntegersKeepTheirKindAtEveryLength) {
   EXPECT_EQ(Parse(R"({"node_id":"a","timestamp":999999999999999})"), Reject::kNone);
   EXPECT_EQ(message_.timestamp_ms, 999999999999999);
