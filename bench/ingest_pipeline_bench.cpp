@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "ingest_pipeline.hpp"
 #include "radarhub/hub/hub.hpp"
 #include "radarhub/protocol/line_framer.hpp"
 #include "radarhub/protocol/parser.hpp"
@@ -76,42 +77,8 @@ void BM_ParseAndEncode(benchmark::State& state) {
 BENCHMARK(BM_ParseAndEncode);
 
 // The ingest data path for a 64 KiB read of back-to-back lines, with N subscribers listening.
-struct Pipeline {
-  explicit Pipeline(int subscribers)
-      : registry(7),
-        hub(hub::HubSettings{.epoch = 7, .replay_frames = 4096, .subscriber_queue = 8192}),
-        node(registry.Get("radar-0001")),
-        channel(hub.GetChannel("radar-0001")) {
-    registry.Attach(node, 1, "127.0.0.1:1", registry::WallClock::now(), [](auto&) {});
-    for (int i = 0; i < subscribers; ++i) queues.push_back(hub.Subscribe({}));
-  }
-  bool OnLine(char* line, size_t length) {
-    protocol::Message m;
-    if (parser.Parse(line, length, m) != protocol::Reject::kNone) return true;
-    bool ooo;
-    registry.AcceptFrame(node, 1, m.timestamp_ms, length + 1, registry::WallClock::now(), ooo,
-                         [&](uint64_t seq) {
-                           auto e = std::make_shared<hub::Event>();
-                           e->sequence = seq;
-                           protocol::AppendFrameEvent(m, seq, 7, {1, 2}, e->payload);
-                           hub.Publish(channel, std::move(e));
-                         });
-    ++frames;
-    return true;
-  }
-  bool OnOverlong() { return true; }
-
-  protocol::Parser parser;
-  registry::NodeRegistry registry;
-  hub::Hub hub;
-  registry::Node& node;
-  hub::Channel& channel;
-  std::vector<std::shared_ptr<hub::SubscriberQueue>> queues;
-  uint64_t frames = 0;
-};
-
 void BM_IngestPipeline(benchmark::State& state) {
-  Pipeline p(static_cast<int>(state.range(0)));
+  IngestPipeline p(static_cast<int>(state.range(0)));
   protocol::LineFramer framer(1 << 20);
   long long ts = 1;
   std::string chunk;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ingest_pipeline.hpp"
 #include "radarhub/hub/hub.hpp"
 #include "radarhub/protocol/line_framer.hpp"
 #include "radarhub/protocol/parser.hpp"
@@ -35,38 +36,6 @@ std::string FrameOf(int detections) {
          R"(],"doppler":[)" + doppler + R"(],"snr":[)" + snr + "]}";
 }
 
-struct Sink {
-  explicit Sink(int subscribers)
-      : registry(7),
-        hub(hub::HubSettings{.epoch = 7, .replay_frames = 4096, .subscriber_queue = 1 << 20}),
-        node(registry.Get("radar-0001")),
-        channel(hub.GetChannel("radar-0001")) {
-    registry.Attach(node, 1, "127.0.0.1:1", registry::WallClock::now(), [](auto&) {});
-    for (int i = 0; i < subscribers; ++i) queues.push_back(hub.Subscribe({}));
-  }
-  bool OnLine(char* line, size_t length) {
-    protocol::Message m;
-    if (parser.Parse(line, length, m) != protocol::Reject::kNone) std::abort();
-    bool out_of_order = false;
-    registry.AcceptFrame(node, 1, m.timestamp_ms, length + 1, registry::WallClock::now(),
-                         out_of_order, [&](uint64_t sequence) {
-                           auto e = std::make_shared<hub::Event>();
-                           e->sequence = sequence;
-                           protocol::AppendFrameEvent(m, sequence, 7, {1, 2}, e->payload);
-                           hub.Publish(channel, std::move(e));
-                         });
-    return true;
-  }
-  bool OnOverlong() { return true; }
-
-  protocol::Parser parser;
-  registry::NodeRegistry registry;
-  hub::Hub hub;
-  registry::Node& node;
-  hub::Channel& channel;
-  std::vector<std::shared_ptr<hub::SubscriberQueue>> queues;
-};
-
 __attribute__((noinline)) void RunParse(protocol::Parser& parser, std::vector<char>& buffer,
                                         int n) {
   for (int i = 0; i < n; ++i) {
@@ -83,8 +52,8 @@ __attribute__((noinline)) void RunEncode(const protocol::Message& m, std::string
   }
 }
 
-__attribute__((noinline)) void RunPipeline(Sink& sink, std::vector<char>& bytes, size_t size,
-                                           int reads) {
+__attribute__((noinline)) void RunPipeline(IngestPipeline& sink, std::vector<char>& bytes,
+                                           size_t size, int reads) {
   protocol::LineFramer framer(1 << 20);
   std::vector<hub::Delivery> drained;
   for (int r = 0; r < reads; ++r) {
@@ -123,7 +92,7 @@ int main(int argc, char** argv) {
     bench::RunEncode(m, out, n);
   } else if (phase == "pipeline") {
     // 100 lines per read, each with its own timestamp (the registry refuses duplicates).
-    bench::Sink sink(1);
+    bench::IngestPipeline sink(1, 1 << 20);
     std::string lines;
     long long ts = 1768932172478;
     std::vector<char> bytes;
@@ -133,6 +102,12 @@ int main(int argc, char** argv) {
       for (int i = 0; i < 100; ++i) lines += bench::SampleFrame("radar-0001", ts++) + "\n";
       bytes.assign(lines.begin(), lines.end());
       bench::RunPipeline(sink, bytes, lines.size(), 1);
+    }
+    if (sink.rejected != 0 || sink.frames != static_cast<uint64_t>(reads) * 100) {
+      std::fprintf(stderr, "pipeline: %llu frames accepted, %llu rejected\n",
+                   static_cast<unsigned long long>(sink.frames),
+                   static_cast<unsigned long long>(sink.rejected));
+      return 1;
     }
   } else {
     std::fprintf(stderr, "unknown phase %s\n", phase.c_str());
