@@ -95,6 +95,18 @@ NumberKind ConvertNumber(const char* text, size_t length, int64_t& i, uint64_t& 
   return NumberKind::kDouble;
 }
 
+bool IsAscii(const char* p, size_t size) {
+  uint64_t high = 0;
+  size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, p + i, sizeof word);
+    high |= word;
+  }
+  for (; i < size; ++i) high |= static_cast<unsigned char>(p[i]);
+  return (high & 0x8080808080808080ull) == 0;
+}
+
 constexpr size_t kPoolBytes = 64 * 1024;
 constexpr int64_t kMaxTimestamp = int64_t{1} << 53;
 
@@ -194,9 +206,14 @@ Reject Parser::ParseJson(char* line, size_t size) {
   rapidjson::GenericInsituStringStream<rapidjson::UTF8<>> stream(line);
   bool too_deep = false;
   rapidjson::ParseResult result;
+  // UTF-8 validation only ever fails on bytes above 0x7F; a line without any (nearly every line)
+  // is parsed without it.
+  const bool ascii = IsAscii(line, size);
   auto generate = [&](Document& handler) {
     DepthLimiter<Document> limiter{handler, limits_.max_depth};
-    result = reader_.Parse<kParseFlags>(stream, limiter);
+    result =
+        ascii ? reader_.Parse<kParseFlags & ~rapidjson::kParseValidateEncodingFlag>(stream, limiter)
+              : reader_.Parse<kParseFlags>(stream, limiter);
     too_deep = limiter.too_deep;
     return !result.IsError();
   };

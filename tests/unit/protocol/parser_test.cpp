@@ -257,6 +257,21 @@ TEST_F(ParserTest, EveryNumberIsTheNearestDouble) {
   }
 }
 
+// Lines of ASCII skip UTF-8 validation; any other line is validated (the bad-input table has the
+// invalid ones).
+TEST_F(ParserTest, ValidUtf8IsAcceptedAndKeptByteForByte) {
+  ASSERT_EQ(
+      Parse("{\"node_id\":\"a\",\"timestamp\":5,\"site\":\"Z\xC3\xBCrich \xF0\x9F\x93\xA1\"}"),
+      Reject::kNone);
+  ASSERT_EQ(
+      Parse(
+          "{\"node_id\":\"a\",\"token\":\"t\",\"type\":\"heartbeat\",\"site\":\"Z\xC3\xBCrich\"}"),
+      Reject::kNone);
+  google::protobuf::Struct advertisement;
+  ASSERT_TRUE(advertisement.ParseFromString(std::string(message_.advertisement)));
+  EXPECT_EQ(advertisement.fields().at("site").string_value(), "Z\xC3\xBCrich");
+}
+
 TEST_F(ParserTest, HugeExponentsSaturate) {
   ASSERT_EQ(
       Parse(R"({"node_id":"a","timestamp":5,"delay":[1e-99999999999,-2E-00000000000000000000001],)"
