@@ -52,9 +52,10 @@ constexpr double kExactPowersOf10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6, 
                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 // Converts a JSON number's text (already checked against the grammar, or NaN/Infinity), as
-// ConvertNumberSlow does. Numbers as nodes write them (at most 15 significant digits, a small
-// exponent) take Clinger's fast path: the digits as an exact integer times or divided by an exact
-// power of ten, one correctly rounded operation. Everything else goes the general way.
+// ConvertNumberSlow does. Numbers as nodes write them (at most 15 digits, an exponent within
+// ±22 after the decimal point is counted) take Clinger's fast path: the digits as an exact integer
+// times or divided by an exact power of ten, one correctly rounded operation. Everything else goes
+// the general way.
 NumberKind ConvertNumber(const char* text, size_t length, int64_t& i, uint64_t& u, double& d) {
   const char* p = text;
   const char* const end = text + length;

@@ -272,6 +272,16 @@ TEST_F(ParserTest, ValidUtf8IsAcceptedAndKeptByteForByte) {
   EXPECT_EQ(advertisement.fields().at("site").string_value(), "Z\xC3\xBCrich");
 }
 
+// The ASCII check reads the line eight bytes at a time, then the tail byte by byte: a bad byte
+// must be seen wherever it falls.
+TEST_F(ParserTest, InvalidUtf8IsFoundAtEveryOffset) {
+  for (int pad = 0; pad < 16; ++pad) {
+    const std::string line = R"({"node_id":"a","timestamp":5,"x":")" + std::string(pad, 'x') +
+                             "\xC3\x28" + std::string(15 - pad, 'y') + "\"}";
+    EXPECT_EQ(Parse(line), Reject::kInvalidJson) << "pad " << pad;
+  }
+}
+
 TEST_F(ParserTest, HugeExponentsSaturate) {
   ASSERT_EQ(
       Parse(R"({"node_id":"a","timestamp":5,"delay":[1e-99999999999,-2E-00000000000000000000001],)"
