@@ -50,7 +50,7 @@ per_frame() {
   wait "$bench_pid" || true
   frames=$((NODES * 10 * WINDOW))
   echo "per frame, over a ${WINDOW} s window ($frames frames):"
-  echo "  radarhub-ingest (radarhub-ingest: the I/O and pump threads; nexting_thread, default-executor: gRPC's)"
+  echo "  radarhub-ingest (node-io: nodes' connections; subscribe-pump: Subscribe writes; health-pump; nexting_thread, default-executor: gRPC's)"
   per_frame "$tmp/i0" "$tmp/i1" "$frames"
   echo "  bench process (subscribe_laten: the nodes' sender and the tracker's workers; the rest: gRPC's)"
   per_frame "$tmp/b0" "$tmp/b1" "$frames"

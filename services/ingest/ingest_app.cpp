@@ -46,7 +46,7 @@ IngestApp::IngestApp(IngestConfig config)
                             .replay_frames = config_.replay_frames,
                             .subscriber_queue = config_.subscriber_queue}),
       metrics_(std::make_shared<IngestMetrics>(registry_, hub_)),
-      pool_(config_.io_threads),
+      pool_(config_.io_threads, "node-io"),
       node_health_(hub_, pump_.First()),
       tick_timer_(pool_.First()) {
   server_ = std::make_unique<NodeServer>(
@@ -69,7 +69,7 @@ bool IngestApp::Start(std::string& error) {
   }
   RegisterListedNodes();
   if (!server_->Listen(config_.node_listen, error)) return false;
-  pump_.Start();  // before gRPC: a stream may arrive as soon as it serves
+  pump_.Start();  // before gRPC: a health watch may arrive as soon as it serves
   if (!StartGrpc(error)) return false;
   if (config_.metrics_listen) {
     exposer_ = service::StartMetrics(*config_.metrics_listen, metrics_, metrics_port_, error);
@@ -116,14 +116,17 @@ bool IngestApp::StartGrpc(std::string& error) {
   service_ = std::make_unique<IngestService>(
       IngestServiceSettings{.max_batch = config_.max_batch,
                             .max_subscribers = config_.max_subscribers},
-      api_token_, tokens_, registry_, hub_, *metrics_, pump_.First());
+      api_token_, tokens_, registry_, hub_, *metrics_);
   metrics_->SetQueuedEventsProbe([service = service_.get()] { return service->queued_events(); });
+  std::unique_ptr<grpc::ServerCompletionQueue> subscribe_queue;
   grpc_server_ = service::StartGrpcServer({.listen = config_.grpc_listen,
                                            .credentials = credentials,
                                            .services = {service_.get()},
-                                           .serving = v1::Ingest::service_full_name()},
+                                           .serving = v1::Ingest::service_full_name(),
+                                           .completion_queue = &subscribe_queue},
                                           grpc_port_, error);
   if (!grpc_server_) return false;
+  service_->ServeSubscribe(std::move(subscribe_queue));
   node_health_.Start(*grpc_server_->GetHealthCheckService());
   return true;
 }
@@ -148,6 +151,7 @@ void IngestApp::StopGrpc(std::chrono::steady_clock::time_point deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   std::thread([this] { grpc_server_->Shutdown(std::chrono::system_clock::now()); }).join();
+  service_->StopSubscribe();
   node_health_.Stop();
 }
 

@@ -76,7 +76,7 @@ class IngestApp final {
   IoPool pool_;
   std::unique_ptr<NodeServer> server_;
   rpc::ApiTokenGuard api_token_;
-  IoPool pump_{1};  // drives Subscribe streams and node health off the producers' threads
+  IoPool pump_{1, "health-pump"};  // publishes node health off the producers' threads
   std::unique_ptr<IngestService> service_;
   NodeHealthPublisher node_health_;
   std::unique_ptr<grpc::Server> grpc_server_;

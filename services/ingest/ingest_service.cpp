@@ -13,13 +13,6 @@ namespace {
 // Each id a subscriber names gets a hub channel (it may be a node yet to appear).
 constexpr int kMaxNodeIdsPerRequest = 10000;
 
-// A stream that ends at once with an error (bad request, auth, limits, draining).
-class RejectedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
- public:
-  explicit RejectedStream(const grpc::Status& status) { Finish(status); }
-  void OnDone() override { delete this; }
-};
-
 grpc::Status InvalidNodeId(const char* field, const std::string& id) {
   return {grpc::StatusCode::INVALID_ARGUMENT,
           std::string(field) + ": '" + id.substr(0, 64) +
@@ -30,14 +23,14 @@ grpc::Status InvalidNodeId(const char* field, const std::string& id) {
 
 IngestService::IngestService(IngestServiceSettings settings, const rpc::ApiTokenGuard& api_token,
                              const auth::TokenStore& tokens, registry::NodeRegistry& registry,
-                             hub::Hub& hub, IngestMetrics& metrics, boost::asio::io_context& pump)
-    : settings_(settings),
-      api_token_(api_token),
+                             hub::Hub& hub, IngestMetrics& metrics)
+    : api_token_(api_token),
       tokens_(tokens),
       registry_(registry),
-      hub_(hub),
-      metrics_(metrics),
-      pump_(pump) {}
+      pump_({.max_batch = settings.max_batch, .max_subscribers = settings.max_subscribers}, hub,
+            metrics,
+            [this](const grpc::ServerContext& context, const grpc::ByteBuffer& raw,
+                   hub::SubscribeRequest& request) { return Admit(context, raw, request); }) {}
 
 grpc::ServerUnaryReactor* IngestService::ListNodes(grpc::CallbackServerContext* context,
                                                    const v1::ListNodesRequest*,
@@ -74,8 +67,9 @@ grpc::ServerUnaryReactor* IngestService::GetNode(grpc::CallbackServerContext* co
   return reactor;
 }
 
-grpc::Status IngestService::Admit(const grpc::ByteBuffer& raw,
+grpc::Status IngestService::Admit(const grpc::ServerContext& context, const grpc::ByteBuffer& raw,
                                   hub::SubscribeRequest& request) const {
+  if (auto status = api_token_.Check(context); !status.ok()) return status;
   v1::SubscribeRequest parsed;
   grpc::ByteBuffer copy(raw);  // the reader consumes its buffer; copying shares the slices
   grpc::ProtoBufferReader reader(&copy);
@@ -116,48 +110,20 @@ grpc::Status IngestService::Admit(const grpc::ByteBuffer& raw,
   return grpc::Status::OK;
 }
 
-grpc::ServerWriteReactor<grpc::ByteBuffer>* IngestService::Subscribe(
-    grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw) {
-  if (auto status = api_token_.Check(*context); !status.ok()) return new RejectedStream(status);
-  hub::SubscribeRequest request;
-  if (auto status = Admit(*raw, request); !status.ok()) return new RejectedStream(status);
-
-  std::lock_guard lock(mu_);
-  if (draining_) {
-    return new RejectedStream({grpc::StatusCode::UNAVAILABLE, "ingest is shutting down"});
-  }
-  if (streams_.size() >= settings_.max_subscribers) {
-    return new RejectedStream({grpc::StatusCode::RESOURCE_EXHAUSTED,
-                               "too many subscribers (--max-subscribers " +
-                                   std::to_string(settings_.max_subscribers) + ")"});
-  }
-  auto* stream = SubscribeReactor::Start({.max_batch = settings_.max_batch}, *context, hub_, pump_,
-                                         request, [this](SubscribeReactor* done) {
-                                           std::lock_guard done_lock(mu_);
-                                           streams_.erase(done);
-                                           metrics_.SubscriberClosed();
-                                         });
-  streams_.insert(stream);
-  metrics_.SubscriberOpened();
-  return stream;
+void IngestService::ServeSubscribe(std::unique_ptr<grpc::ServerCompletionQueue> cq) {
+  pump_.Start(std::move(cq), [this](grpc::ServerContext* context, grpc::ByteBuffer* request,
+                                    grpc::ServerAsyncWriter<grpc::ByteBuffer>* writer,
+                                    grpc::ServerCompletionQueue* queue, void* tag) {
+    RequestSubscribe(context, request, writer, queue, queue, tag);
+  });
 }
 
-void IngestService::Drain() {
-  std::lock_guard lock(mu_);
-  draining_ = true;
-  for (SubscribeReactor* stream : streams_) stream->Drain();
-}
+void IngestService::StopSubscribe() { pump_.Stop(); }
 
-uint64_t IngestService::queued_events() const {
-  std::lock_guard lock(mu_);
-  uint64_t total = 0;
-  for (const SubscribeReactor* stream : streams_) total += stream->queued();
-  return total;
-}
+void IngestService::Drain() { pump_.Drain(); }
 
-size_t IngestService::streams() const {
-  std::lock_guard lock(mu_);
-  return streams_.size();
-}
+uint64_t IngestService::queued_events() const { return pump_.queued_events(); }
+
+size_t IngestService::streams() const { return pump_.streams(); }
 
 }  // namespace radarhub::ingest

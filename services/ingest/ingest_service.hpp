@@ -2,12 +2,10 @@
 
 #include <utility>
 
+#include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 
-#include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <mutex>
-#include <unordered_set>
+#include <memory>
 
 #include "ingest_metrics.hpp"
 #include "radarhub/auth/token_store.hpp"
@@ -15,7 +13,7 @@
 #include "radarhub/registry/node_registry.hpp"
 #include "radarhub/rpc/api_token.hpp"
 #include "radarhub/v1/radarhub.grpc.pb.h"
-#include "subscribe_reactor.hpp"
+#include "subscribe_pump.hpp"
 
 namespace radarhub::ingest {
 
@@ -24,19 +22,21 @@ struct IngestServiceSettings {
   size_t max_subscribers = 1000;
 };
 
-// The callback-API base: ListNodes and GetNode typed, Subscribe raw so each event's bytes,
-// serialized once at publish, go out without being parsed and re-serialized per subscriber.
+// ListNodes and GetNode on the callback API; Subscribe on the async API (SubscribePump says why),
+// raw so each event's bytes, serialized once at publish, go out without being parsed and
+// re-serialized per subscriber.
 using IngestServiceBase =
     v1::Ingest::WithCallbackMethod_ListNodes<v1::Ingest::WithCallbackMethod_GetNode<
-        v1::Ingest::WithRawCallbackMethod_Subscribe<v1::Ingest::Service>>>;
+        v1::Ingest::WithRawMethod_Subscribe<v1::Ingest::Service>>>;
 
-// radarhub.v1.Ingest (api.md) on the registry and the hub. No thread per stream: streams are
-// SubscribeReactors. Thread-safe: gRPC calls the methods from its threads; Drain from any.
+// radarhub.v1.Ingest (api.md) on the registry and the hub. No thread per stream: one pump thread
+// serves every Subscribe stream. Thread-safe: gRPC calls the methods from its threads; Drain from
+// any.
 class IngestService final : public IngestServiceBase {
  public:
   IngestService(IngestServiceSettings settings, const rpc::ApiTokenGuard& api_token,
                 const auth::TokenStore& tokens, registry::NodeRegistry& registry, hub::Hub& hub,
-                IngestMetrics& metrics, boost::asio::io_context& pump);
+                IngestMetrics& metrics);
 
   grpc::ServerUnaryReactor* ListNodes(grpc::CallbackServerContext* context,
                                       const v1::ListNodesRequest* request,
@@ -44,9 +44,12 @@ class IngestService final : public IngestServiceBase {
   grpc::ServerUnaryReactor* GetNode(grpc::CallbackServerContext* context,
                                     const v1::GetNodeRequest* request,
                                     v1::NodeStatus* response) override;
-  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(grpc::CallbackServerContext* context,
-                                                        const grpc::ByteBuffer* request) override;
 
+  // Serves Subscribe from the server's completion queue (ServerBuilder::AddCompletionQueue),
+  // once the server has started.
+  void ServeSubscribe(std::unique_ptr<grpc::ServerCompletionQueue> cq);
+  // After grpc::Server::Shutdown: the pump's queue drained and its thread joined.
+  void StopSubscribe();
   // Shutdown: refuse new streams with UNAVAILABLE; open ones send what they hold, then end with
   // UNAVAILABLE.
   void Drain();
@@ -55,19 +58,13 @@ class IngestService final : public IngestServiceBase {
   uint64_t queued_events() const;
 
  private:
-  grpc::Status Admit(const grpc::ByteBuffer& raw, hub::SubscribeRequest& request) const;
+  grpc::Status Admit(const grpc::ServerContext& context, const grpc::ByteBuffer& raw,
+                     hub::SubscribeRequest& request) const;
 
-  const IngestServiceSettings settings_;
   const rpc::ApiTokenGuard& api_token_;
   const auth::TokenStore& tokens_;
   registry::NodeRegistry& registry_;
-  hub::Hub& hub_;
-  IngestMetrics& metrics_;
-  boost::asio::io_context& pump_;
-
-  mutable std::mutex mu_;
-  bool draining_ = false;                          // guarded by mu_
-  std::unordered_set<SubscribeReactor*> streams_;  // guarded by mu_: removed in their OnDone
+  SubscribePump pump_;
 };
 
 }  // namespace radarhub::ingest

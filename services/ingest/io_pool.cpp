@@ -1,8 +1,10 @@
 #include "io_pool.hpp"
 
+#include <pthread.h>
+
 namespace radarhub::ingest {
 
-IoPool::IoPool(int threads) {
+IoPool::IoPool(int threads, const char* name) : name_(name) {
   for (int i = 0; i < std::max(threads, 1); ++i) {
     contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
     guards_.emplace_back(contexts_.back()->get_executor());
@@ -17,7 +19,10 @@ boost::asio::io_context& IoPool::Next() {
 
 void IoPool::Start() {
   for (auto& context : contexts_) {
-    threads_.emplace_back([&io = *context] { io.run(); });
+    threads_.emplace_back([&io = *context, name = name_] {
+      pthread_setname_np(pthread_self(), name);
+      io.run();
+    });
   }
 }
 

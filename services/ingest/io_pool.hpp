@@ -16,7 +16,8 @@ namespace radarhub::ingest {
 // round-robin. Thread-safe.
 class IoPool final {
  public:
-  explicit IoPool(int threads);
+  // `name` names the threads (top -H, perf, bench/fleet_profile.sh); at most 15 characters.
+  IoPool(int threads, const char* name);
   ~IoPool();
 
   boost::asio::io_context& Next();
@@ -31,6 +32,7 @@ class IoPool final {
   std::vector<Guard> guards_;
   std::vector<std::thread> threads_;
   std::atomic<size_t> next_{0};
+  const char* const name_;
 };
 
 }  // namespace radarhub::ingest

@@ -353,6 +353,40 @@ TEST_F(GrpcApiTest, SubscribersAboveTheLimitGetResourceExhausted) {
   EXPECT_FALSE(d.Ended(200ms).has_value());  // admitted: still open
 }
 
+// Every stream is written by one pump thread that the producers wake once per batch: with many
+// streams on one connection and nodes sending at once, each stream still gets every frame of its
+// node, in order (a lost or merged wakeup would leave a stream short).
+TEST_F(GrpcApiTest, ManyStreamsOnOneConnectionEachGetEveryFrameInOrder) {
+  StartIngest();
+  constexpr int kNodes = 8, kStreamsPerNode = 25, kFrames = 200;
+  std::vector<std::unique_ptr<TcpClient>> nodes;
+  for (int n = 0; n < kNodes; ++n) nodes.push_back(ConnectNode("radar" + std::to_string(n)));
+  std::vector<std::unique_ptr<Subscription>> subs;
+  for (int n = 0; n < kNodes; ++n) {
+    for (int s = 0; s < kStreamsPerNode; ++s) {
+      subs.push_back(std::make_unique<Subscription>(*stub_, Request({"radar" + std::to_string(n)})));
+    }
+  }
+  ASSERT_TRUE(WaitFor([&] { return app_->metrics().subscribers() == kNodes * kStreamsPerNode; }));
+  std::vector<std::thread> senders;
+  for (int n = 0; n < kNodes; ++n) {
+    senders.emplace_back([&, n] {
+      for (int t = 1; t <= kFrames; ++t) {
+        EXPECT_TRUE(nodes[n]->Send(FrameLine("radar" + std::to_string(n), t)));
+      }
+    });
+  }
+  for (auto& t : senders) t.join();
+  for (size_t i = 0; i < subs.size(); ++i) {
+    for (uint64_t want = 1; want <= kFrames; ++want) {
+      auto e = subs[i]->NextFrameOrGap();
+      ASSERT_TRUE(e && e->has_frame()) << "stream " << i << " waiting for sequence " << want;
+      ASSERT_EQ(e->frame().sequence(), want) << "stream " << i;
+      ASSERT_EQ(e->node_id(), "radar" + std::to_string(i / kStreamsPerNode));
+    }
+  }
+}
+
 // A subscriber that stops reading costs a bounded queue and loses its oldest frames; the node and
 // a healthy subscriber are not affected.
 TEST_F(GrpcApiTest, StalledSubscriberIsBoundedAndDoesNotHurtOthers) {
@@ -610,6 +644,31 @@ TEST_F(GrpcApiTest, ShutdownTurnsHealthNotServingAndEndsStreamsWithUnavailable) 
   ASSERT_TRUE(ended);
   EXPECT_EQ(ended->error_code(), grpc::StatusCode::UNAVAILABLE);
   stopper.join();
+}
+
+// A stream whose client stopped reading has a write stuck in HTTP/2 flow control: shutdown
+// cannot flush it, so after --shutdown-grace it is cancelled, and Stop returns.
+TEST_F(GrpcApiTest, ShutdownEndsAStreamStuckInFlowControlAfterTheGrace) {
+  config_.shutdown_grace = 500ms;
+  StartIngest();
+  auto node = ConnectNode("radar1");
+  grpc::ClientContext stalled_context;
+  auto stalled = stub_->Subscribe(&stalled_context, Request({"radar1"}));  // never read
+  ASSERT_TRUE(WaitFor([&] { return app_->metrics().subscribers() == 1; }));
+  // Far more than the stream's and the connection's flow-control windows.
+  std::string burst;
+  for (int t = 1; t <= 2000; ++t) burst += FrameLine("radar1", t, 50);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(node->Send(burst));
+  WaitAccepted("radar1", 20000);
+  ASSERT_TRUE(WaitFor([&] { return app_->service()->queued_events() > 0; }));
+
+  const auto start = std::chrono::steady_clock::now();
+  app_->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  v1::SubscribeResponse response;
+  while (stalled->Read(&response)) {
+  }
+  EXPECT_FALSE(stalled->Finish().ok());
 }
 
 }  // namespace

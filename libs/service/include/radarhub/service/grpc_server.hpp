@@ -1,5 +1,6 @@
 #pragma once
 
+#include <grpcpp/completion_queue.h>
 #include <grpcpp/server.h>
 #include <prometheus/collectable.h>
 #include <prometheus/exposer.h>
@@ -17,6 +18,8 @@ struct GrpcServerSpec {
   std::shared_ptr<grpc::ServerCredentials> credentials;
   std::vector<grpc::Service*> services;
   std::string serving;  // full service name reported SERVING from the start
+  // Set where a service has async-API methods: receives the completion queue they are served from.
+  std::unique_ptr<grpc::ServerCompletionQueue>* completion_queue = nullptr;
 };
 
 // Builds and starts a service's gRPC server the way api.md wants both: the standard health
