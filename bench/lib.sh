@@ -25,9 +25,12 @@ start_ingest() {
 grpc_port() { sed -n 's/^listening grpc .*:\([0-9]*\)$/\1/p' "$1"; }
 
 # placement pinned|shared SIDE: the taskset prefix putting the service (0) or the clients (1) on
-# their own core when pinned; nothing when the scheduler places everything.
+# their own core when pinned; nothing when the scheduler places everything. SCHED=fifo adds
+# `chrt -f 1` (real-time FIFO, every thread of the process, root or CAP_SYS_NICE): it shows how
+# much of a latency tail is the fair scheduler time-sharing a core (bench/results/fleet_scale.md).
 placement() {
-  [ "$1" = pinned ] && echo "taskset -c $2"
+  [ "$1" = pinned ] && echo -n "taskset -c $2 "
+  [ "${SCHED:-}" = fifo ] && echo -n "chrt -f 1"
   return 0
 }
 

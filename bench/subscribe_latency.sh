@@ -4,15 +4,15 @@
 # `radarhub node --rate max` floods. Ingest on one I/O thread. Each shape runs twice on this
 # 2-core machine: "pinned" (ingest on core 0; nodes and subscriber on core 1, so the two sides do
 # not preempt each other) and "shared" (the scheduler places everything). Loopback only.
-# Usage: bench/subscribe_latency.sh   (BUILD=build SECS=20)
+# Usage: bench/subscribe_latency.sh   (SCHED=fifo: see bench/lib.sh; BUILD=build SECS=20)
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 SECS=${SECS:-20}
 BENCH=$BUILD/bench/subscribe_latency_bench
-out=bench/results/subscribe_latency.txt
+out=bench/results/subscribe_latency${SCHED:+_$SCHED}.txt
 tmp=$(mktemp -d)
 {
-  echo "# subscribe_latency $(date -u +%FT%TZ); $(git rev-parse --short HEAD 2>/dev/null); $(nproc) cores"
+  echo "# subscribe_latency $(date -u +%FT%TZ); scheduler ${SCHED:-fair}; $(git rev-parse --short HEAD 2>/dev/null); $(nproc) cores"
   for shape in "1000 10" "100 1000"; do
     for where in pinned shared; do
       set -- $shape
