@@ -107,14 +107,13 @@ grpc::ByteBuffer Encode(uint64_t sequence, int64_t queued_ns) {
 }
 
 // Calls `due(stream)` for each stream whose turn it is, spreading streams × rate frames/s evenly
-// over 1 ms ticks, until `stop`.
+// over 1 ms ticks, until the process exits.
 template <typename Due>
-void Produce(const std::atomic<bool>& stop, const std::function<size_t()>& streams, double rate,
-             Due due) {
+void Produce(const std::function<size_t()>& streams, double rate, Due due) {
   auto next = Clock::now();
   double owed = 0;
   size_t cursor = 0;
-  while (!stop.load()) {
+  for (;;) {
     next += std::chrono::milliseconds(1);
     std::this_thread::sleep_until(next);
     const size_t n = streams();
@@ -124,10 +123,13 @@ void Produce(const std::atomic<bool>& stop, const std::function<size_t()>& strea
   }
 }
 
-struct ServerOptions {
-  std::string listen = "127.0.0.1:0";
+// Both roles' settings; each reads its own.
+struct Options {
+  std::string listen = "127.0.0.1:0";  // server
+  std::string target;                  // client
   size_t streams = 1000;
-  double rate = 10;
+  double rate = 10;  // server: frames per second per stream
+  int threads = 2;   // async client: completion-queue threads
   double warmup = 3;
   double seconds = 10;
   std::vector<std::pair<std::string, int>> args;
@@ -136,7 +138,7 @@ struct ServerOptions {
 // Measures the server over the window that starts `warmup` s after every stream has connected.
 class ServerWindow {
  public:
-  explicit ServerWindow(const ServerOptions& o) : o_(o) {}
+  explicit ServerWindow(const Options& o) : o_(o) {}
   void Count() { messages_.fetch_add(1, std::memory_order_relaxed); }
   void Run(const std::function<size_t()>& streams) {
     while (streams() < o_.streams) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -148,11 +150,11 @@ class ServerWindow {
   }
 
  private:
-  const ServerOptions& o_;
+  const Options& o_;
   std::atomic<uint64_t> messages_{0};
 };
 
-std::unique_ptr<grpc::Server> BuildServer(const ServerOptions& o, grpc::Service& service,
+std::unique_ptr<grpc::Server> BuildServer(const Options& o, grpc::Service& service,
                                           std::unique_ptr<grpc::ServerCompletionQueue>* cq) {
   grpc::ServerBuilder builder;
   int port = 0;
@@ -171,15 +173,14 @@ std::unique_ptr<grpc::Server> BuildServer(const ServerOptions& o, grpc::Service&
 
 class CallbackServer {
  public:
-  explicit CallbackServer(const ServerOptions& o) : o_(o), window_(o), service_(this) {}
+  explicit CallbackServer(const Options& o) : o_(o), window_(o), service_(this) {}
 
   void Run() {
     auto server = BuildServer(o_, service_, nullptr);
     auto work = boost::asio::make_work_guard(pump_);
     std::thread pump([this] { pump_.run(); });
-    std::atomic<bool> stop{false};
     std::thread producer([&] {
-      Produce(stop, [this] { return Count(); }, o_.rate, [this](size_t i) { Queue(i); });
+      Produce([this] { return Count(); }, o_.rate, [this](size_t i) { Queue(i); });
     });
     window_.Run([this] { return Count(); });
     std::_Exit(0);  // a benchmark: its figures are printed
@@ -258,7 +259,7 @@ class CallbackServer {
     s->Queue(NowNs());
   }
 
-  const ServerOptions& o_;
+  const Options& o_;
   ServerWindow window_;
   Service service_;
   boost::asio::io_context pump_;
@@ -270,14 +271,13 @@ class CallbackServer {
 
 class AsyncServer {
  public:
-  explicit AsyncServer(const ServerOptions& o) : o_(o), window_(o) {}
+  explicit AsyncServer(const Options& o) : o_(o), window_(o) {}
 
   void Run() {
     auto server = BuildServer(o_, service_, &cq_);
     Accept();
-    std::atomic<bool> stop{false};
     std::thread producer([&] {
-      Produce(stop, [this] { return count_.load(); }, o_.rate, [this](size_t i) { Queue(i); });
+      Produce([this] { return count_.load(); }, o_.rate, [this](size_t i) { Queue(i); });
     });
     std::thread window([this] { window_.Run([this] { return count_.load(); }); std::_Exit(0); });
     Loop();
@@ -364,7 +364,7 @@ class AsyncServer {
     }
   }
 
-  const ServerOptions& o_;
+  const Options& o_;
   ServerWindow window_;
   v1::Ingest::WithRawMethod_Subscribe<v1::Ingest::Service> service_;
   std::unique_ptr<grpc::ServerCompletionQueue> cq_;
@@ -379,15 +379,6 @@ class AsyncServer {
 };
 
 // ---- client ---------------------------------------------------------------------------------
-
-struct ClientOptions {
-  std::string target;
-  size_t streams = 1000;
-  int threads = 2;
-  double warmup = 3;
-  double seconds = 10;
-  std::vector<std::pair<std::string, int>> args;
-};
 
 // Latency in 1 µs buckets up to 100 ms, recorded from any thread during the window.
 class Latency {
@@ -425,13 +416,13 @@ class Latency {
   std::atomic<bool> open_{false};
 };
 
-std::shared_ptr<grpc::Channel> Connect(const ClientOptions& o) {
+std::shared_ptr<grpc::Channel> Connect(const Options& o) {
   grpc::ChannelArguments args;
   for (const auto& [name, value] : o.args) args.SetInt(name, value);
   return grpc::CreateCustomChannel(o.target, grpc::InsecureChannelCredentials(), args);
 }
 
-void Measure(const ClientOptions& o, Latency& latency) {
+void Measure(const Options& o, Latency& latency) {
   std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup));
   const Usage a = Usage::Now();
   latency.Open();
@@ -466,7 +457,7 @@ class CallbackReader final : public grpc::ClientReadReactor<v1::SubscribeRespons
   v1::SubscribeResponse response_;
 };
 
-void RunCallbackClient(const ClientOptions& o) {
+void RunCallbackClient(const Options& o) {
   auto stub = v1::Ingest::NewStub(Connect(o));
   Latency latency;
   std::vector<std::unique_ptr<CallbackReader>> readers;
@@ -475,7 +466,7 @@ void RunCallbackClient(const ClientOptions& o) {
   Measure(o, latency);
 }
 
-void RunAsyncClient(const ClientOptions& o) {
+void RunAsyncClient(const Options& o) {
   auto stub = v1::Ingest::NewStub(Connect(o));
   Latency latency;
   struct Reader {
@@ -517,33 +508,29 @@ int main(int argc, char** argv) {
   CLI::App app{"gRPC streaming floor: one connection, N streams, R Hz each"};
   std::string role, api = "callback";
   std::vector<std::string> args;
-  ServerOptions so;
-  ClientOptions co;
+  Options o;
   app.add_option("--role", role, "server | client")->required()->check(CLI::IsMember({"server", "client"}));
   app.add_option("--api", api, "callback | async")->check(CLI::IsMember({"callback", "async"}));
-  app.add_option("--listen", so.listen, "server: host:port");
-  app.add_option("--target", co.target, "client: host:port");
-  app.add_option("--streams", so.streams, "streams (server: start measuring once this many)");
-  app.add_option("--rate", so.rate, "server: frames per second per stream");
-  app.add_option("--threads", co.threads, "async client: completion-queue threads");
-  app.add_option("--warmup", so.warmup, "seconds before the window");
-  app.add_option("--seconds", so.seconds, "seconds measured");
+  app.add_option("--listen", o.listen, "server: host:port");
+  app.add_option("--target", o.target, "client: host:port");
+  app.add_option("--streams", o.streams, "streams (server: start measuring once this many)");
+  app.add_option("--rate", o.rate, "server: frames per second per stream");
+  app.add_option("--threads", o.threads, "async client: completion-queue threads");
+  app.add_option("--warmup", o.warmup, "seconds before the window");
+  app.add_option("--seconds", o.seconds, "seconds measured");
   app.add_option("--arg", args, "channel argument name=value (integers), repeatable");
   CLI11_PARSE(app, argc, argv);
-  co.streams = so.streams;
-  co.warmup = so.warmup;
-  co.seconds = so.seconds;
-  so.args = co.args = ParseArgs(args);
+  o.args = ParseArgs(args);
   if (role == "server") {
     if (api == "callback") {
-      CallbackServer(so).Run();
+      CallbackServer(o).Run();
     } else {
-      AsyncServer(so).Run();
+      AsyncServer(o).Run();
     }
   } else if (api == "callback") {
-    RunCallbackClient(co);
+    RunCallbackClient(o);
   } else {
-    RunAsyncClient(co);
+    RunAsyncClient(o);
   }
   return 0;
 }

@@ -54,10 +54,7 @@ void SubscribePump::Stop() {
   {
     std::lock_guard lock(ready_mu_);
     stopping_ = true;
-    if (!alarm_set_) {
-      alarm_set_ = true;
-      alarm_.Set(cq_.get(), gpr_time_0(GPR_CLOCK_MONOTONIC), &wake_);
-    }
+    WakeLoopLocked();
   }
   thread_.join();
 }
@@ -212,6 +209,11 @@ void SubscribePump::Wake(std::shared_ptr<Stream> stream) {
   std::lock_guard lock(ready_mu_);
   if (stopping_) return;
   ready_.push_back(std::move(stream));
+  WakeLoopLocked();
+}
+
+// One alarm in the queue at a time: the loop takes everything handed over when it fires.
+void SubscribePump::WakeLoopLocked() {
   if (alarm_set_) return;
   alarm_set_ = true;
   alarm_.Set(cq_.get(), gpr_time_0(GPR_CLOCK_MONOTONIC), &wake_);

@@ -86,6 +86,8 @@ class SubscribePump final {
   void ReleaseIfOver(Stream& stream);
   // Any thread: queue `stream` for a Pump on the pump thread.
   void Wake(std::shared_ptr<Stream> stream);
+  // Under ready_mu_: makes the loop take the kWake tag soon.
+  void WakeLoopLocked();
 
   const Settings settings_;
   hub::Hub& hub_;
