@@ -33,13 +33,7 @@ tracking::Frame ToTrackingFrame(const protocol::Message& message) {
     t.delay_km = message.delay[i];
     t.doppler_hz = message.doppler[i];
     t.snr_db = message.snr[i];
-    if (message.adsb == nullptr || !message.adsb->IsArray()) continue;
-    const protocol::JsonValue& entry = (*message.adsb)[static_cast<rapidjson::SizeType>(i)];
-    if (!entry.IsObject()) continue;
-    const auto hex = entry.FindMember("hex");
-    if (hex != entry.MemberEnd() && hex->value.IsString()) {
-      t.adsb_hex.assign(hex->value.GetString(), hex->value.GetStringLength());
-    }
+    if (message.adsb != nullptr) t.adsb_hex = message.adsb[i].hex;
   }
   return out;
 }

@@ -6,6 +6,9 @@
 #include <cstring>
 #include <limits>
 
+#include <simdjson.h>
+
+#include "protobuf_writer.hpp"
 #include "radarhub/protocol/node_id.hpp"
 #include "radarhub/protocol/wire.hpp"
 
@@ -177,7 +180,86 @@ bool AllFinite(const JsonValue& v) {
 
 std::string_view View(const JsonValue& v) { return {v.GetString(), v.GetStringLength()}; }
 
+static_assert(kLinePadding >= simdjson::SIMDJSON_PADDING, "the frame path reads past the line");
+
+// The frame path's DOM, for StructEncoder and EncodeAdsb.
+struct SimdjsonAccess {
+  using Value = simdjson::dom::element;
+  static pb::JsonKind Kind(const Value& v) {
+    switch (v.type()) {
+      case simdjson::dom::element_type::NULL_VALUE:
+        return pb::JsonKind::kNull;
+      case simdjson::dom::element_type::BOOL:
+        return v.get_bool().value_unsafe() ? pb::JsonKind::kTrue : pb::JsonKind::kFalse;
+      case simdjson::dom::element_type::INT64:
+      case simdjson::dom::element_type::UINT64:
+      case simdjson::dom::element_type::DOUBLE:
+        return pb::JsonKind::kNumber;
+      case simdjson::dom::element_type::STRING:
+        return pb::JsonKind::kString;
+      case simdjson::dom::element_type::OBJECT:
+        return pb::JsonKind::kObject;
+      case simdjson::dom::element_type::ARRAY:
+        break;
+    }
+    return pb::JsonKind::kArray;
+  }
+  // Integers convert as RapidJSON's GetDouble converts them (static_cast).
+  static double Number(const Value& v) { return v.get_double().value_unsafe(); }
+  static std::string_view String(const Value& v) { return v.get_string().value_unsafe(); }
+  template <typename F>
+  static void ForEachMember(const Value& v, F f) {
+    const simdjson::dom::object object(v);
+    for (const auto member : object) f(member.key, member.value);
+  }
+  template <typename F>
+  static void ForEachElement(const Value& v, F f) {
+    const simdjson::dom::array array(v);
+    for (const Value e : array) f(e);
+  }
+};
+
+// Fills `entries` from a checked "adsb" array (every element null or an object of finite numbers),
+// each object encoded as a google.protobuf.Struct into `encoded`. The same code for both paths, so
+// that they cannot differ here.
+template <typename Access>
+const AdsbEntry* EncodeAdsb(const typename Access::Value& array, std::vector<AdsbEntry>& entries,
+                            std::string& encoded) {
+  using Value = typename Access::Value;
+  using Encoder = pb::StructEncoder<Access>;
+  entries.clear();
+  size_t total = 0;
+  Access::ForEachElement(array, [&](const Value& e) {
+    AdsbEntry& entry = entries.emplace_back();
+    entry.is_object = Access::Kind(e) == pb::JsonKind::kObject;
+    if (entry.is_object) total += Encoder::StructBodySize(e, false);
+  });
+  encoded.resize(total);  // once, so the views below stay valid
+  char* p = encoded.data();
+  size_t i = 0;
+  Access::ForEachElement(array, [&](const Value& e) {
+    AdsbEntry& entry = entries[i++];
+    if (!entry.is_object) return;
+    const size_t size = Encoder::StructBodySize(e, false);
+    pb::Writer w(p);
+    Encoder::WriteStructBody(w, e, false);
+    entry.encoded = {p, size};
+    p += size;
+    bool first = true;
+    Access::ForEachMember(e, [&](std::string_view key, const Value& value) {
+      if (!first || key != "hex") return;
+      first = false;
+      if (Access::Kind(value) == pb::JsonKind::kString) entry.hex = Access::String(value);
+    });
+  });
+  return entries.data();
+}
+
 }  // namespace
+
+struct Parser::FramePath {
+  simdjson::dom::parser parser;
+};
 
 void* ChunkAllocator::Realloc(void* old, size_t old_size, size_t new_size) {
   if (new_size == 0) {
@@ -192,15 +274,114 @@ void* ChunkAllocator::Realloc(void* old, size_t old_size, size_t new_size) {
   return fresh;
 }
 
-Parser::Parser(ParseLimits limits)
+Parser::Parser(ParseLimits limits, Paths paths)
     : limits_(limits),
       pool_buffer_(new char[kPoolBytes]),
       allocator_(pool_buffer_.get(), kPoolBytes),
-      document_(&allocator_, 1024, &allocator_) {}
+      document_(&allocator_, 1024, &allocator_),
+      frame_path_(paths == Paths::kBoth ? std::make_unique<FramePath>() : nullptr) {
+  // simdjson refuses a document as deep as its max_depth; the reference path accepts max_depth.
+  if (frame_path_ != nullptr &&
+      frame_path_->parser.allocate(4096, static_cast<size_t>(limits_.max_depth) + 1) !=
+          simdjson::SUCCESS) {
+    throw std::bad_alloc();
+  }
+}
 
 Parser::~Parser() = default;
 
-Reject Parser::ParseJson(char* line, size_t size) {
+// Accepts only what the reference path would accept, with the same result; returns false for
+// everything else, whatever the reason, and leaves the decision to the reference path.
+bool Parser::ParseFrame(const char* line, size_t size, Message& out) {
+  using simdjson::SUCCESS;
+  using simdjson::dom::element;
+  using simdjson::dom::element_type;
+  element root;
+  if (frame_path_->parser.parse(line, size, /*realloc_if_needed=*/false).get(root) != SUCCESS ||
+      root.type() != element_type::OBJECT) {
+    return false;
+  }
+  // The last of repeated keys counts, as in the reference path.
+  enum Field { kNodeId, kToken, kType, kTimestamp, kDelay, kDoppler, kSnr, kAdsb, kFields };
+  element fields[kFields];
+  bool present[kFields] = {};
+  const simdjson::dom::object object(root);
+  for (const auto member : object) {
+    const std::string_view key = member.key;
+    Field f;
+    if (key == "node_id")
+      f = kNodeId;
+    else if (key == "token")
+      f = kToken;
+    else if (key == "type")
+      f = kType;
+    else if (key == "timestamp")
+      f = kTimestamp;
+    else if (key == "delay")
+      f = kDelay;
+    else if (key == "doppler")
+      f = kDoppler;
+    else if (key == "snr")
+      f = kSnr;
+    else if (key == "adsb")
+      f = kAdsb;
+    else
+      continue;
+    fields[f] = member.value;
+    present[f] = true;
+  }
+
+  if (!present[kNodeId] || fields[kNodeId].get(out.node_id) != SUCCESS ||
+      !IsValidNodeId(out.node_id)) {
+    return false;
+  }
+  out.has_node_id = true;
+  if (present[kToken]) {
+    if (fields[kToken].get(out.token) != SUCCESS) return false;
+    out.has_token = true;
+  }
+  if (present[kType]) {
+    if (fields[kType].get(out.type_name) != SUCCESS || out.type_name != "detection") return false;
+  }
+  out.type = MessageType::kFrame;
+  if (!present[kTimestamp] || fields[kTimestamp].type() != element_type::INT64) return false;
+  out.timestamp_ms = fields[kTimestamp].get_int64().value_unsafe();
+  if (out.timestamp_ms <= 0 || out.timestamp_ms >= kMaxTimestamp) return false;
+
+  const int arrays = present[kDelay] + present[kDoppler] + present[kSnr];
+  if (arrays != 0 && arrays != 3) return false;
+  if (arrays == 3) {
+    std::vector<double>* into[3] = {&delay_, &doppler_, &snr_};
+    for (int i = 0; i < 3; ++i) {
+      simdjson::dom::array array;
+      if (fields[kDelay + i].get(array) != SUCCESS) return false;
+      const size_t n = array.size();
+      if (n > limits_.max_detections || (i != 0 && n != out.count)) return false;
+      out.count = n;
+      into[i]->resize(n);
+      double* d = into[i]->data();
+      // simdjson refuses numbers out of double's range: every one here is finite.
+      for (const element e : array) {
+        if (e.get_double().get(*d++) != SUCCESS) return false;
+      }
+    }
+  }
+  out.delay = delay_.data();
+  out.doppler = doppler_.data();
+  out.snr = snr_.data();
+
+  if (present[kAdsb] && !fields[kAdsb].is_null()) {
+    simdjson::dom::array array;
+    if (fields[kAdsb].get(array) != SUCCESS || array.size() != out.count) return false;
+    for (const element e : array) {
+      if (!e.is_null() && e.type() != element_type::OBJECT) return false;
+    }
+    out.adsb = EncodeAdsb<SimdjsonAccess>(fields[kAdsb], adsb_, adsb_encoded_);
+  }
+  return true;
+}
+
+Reject Parser::ParseJson(char* line, size_t size, bool ascii) {
   document_.SetNull();  // drop references into the pool before recycling it
   allocator_.Clear();
   line[size] = '\0';
@@ -209,7 +390,6 @@ Reject Parser::ParseJson(char* line, size_t size) {
   rapidjson::ParseResult result;
   // UTF-8 validation only ever fails on bytes above 0x7F; a line without any (nearly every line)
   // is parsed without it.
-  const bool ascii = IsAscii(line, size);
   auto generate = [&](Document& handler) {
     DepthLimiter<Document> limiter{handler, limits_.max_depth};
     result =
@@ -230,7 +410,17 @@ Reject Parser::ParseJson(char* line, size_t size) {
 
 Reject Parser::Parse(char* line, size_t size, Message& out) {
   out = Message{};
-  if (const Reject r = ParseJson(line, size); r != Reject::kNone) return r;
+  const bool ascii = IsAscii(line, size);
+  // Escapes and non-ASCII bytes are where JSON parsers differ at the edges (lone surrogates,
+  // invalid UTF-8): the frame path leaves them to the reference path.
+  if (frame_path_ != nullptr && ascii && size <= kFramePathMaxBytes &&
+      std::memchr(line, '\\', size) == nullptr && ParseFrame(line, size, out)) {
+    last_path_ = Path::kFrame;
+    return Reject::kNone;
+  }
+  last_path_ = Path::kReference;
+  out = Message{};
+  if (const Reject r = ParseJson(line, size, ascii); r != Reject::kNone) return r;
   const JsonValue& root = document_;
   if (!root.IsObject()) return Reject::kNotObject;
 
@@ -340,7 +530,7 @@ Reject Parser::ReadFrame(const JsonValue& root, Message& out) {
     for (const auto& e : adsb->GetArray()) {
       if (!AllFinite(e)) return Reject::kNonFinite;
     }
-    out.adsb = adsb;
+    out.adsb = EncodeAdsb<pb::RapidJsonAccess>(*adsb, adsb_, adsb_encoded_);
   }
   return Reject::kNone;
 }

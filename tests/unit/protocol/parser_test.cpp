@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "../../support/parser_agreement.hpp"
+
 namespace radarhub::protocol {
 namespace {
 
@@ -44,7 +46,7 @@ TEST_F(ParserTest, AcceptsTheProtocolExample) {
   EXPECT_DOUBLE_EQ(message_.doppler[0], -27.99);
   EXPECT_DOUBLE_EQ(message_.snr[0], 12.08);
   ASSERT_NE(message_.adsb, nullptr);
-  EXPECT_TRUE((*message_.adsb)[0].IsNull());
+  EXPECT_FALSE(message_.adsb[0].is_object);
 }
 
 TEST_F(ParserTest, TypeDetectionIsAFrame) {
@@ -323,6 +325,85 @@ TEST_F(ParserTest, HugeFlatArrayIsParsedWithoutDepthProblems) {
   Message m;
   ASSERT_EQ(parser.Parse(line.data(), line.size() - kLinePadding, m), Reject::kNone);
   EXPECT_EQ(m.count, 50000u);
+}
+
+// The frame path takes what nodes send and must then give exactly what the reference path gives;
+// everything it declines goes to the reference path. Tricky lines of both kinds, then random ones.
+TEST(ParserPathsTest, FramePathAgreesWithTheReferencePath) {
+  testing::ParserAgreement agreement(ParseLimits{.max_detections = 4, .max_depth = 8});
+  const std::string frame_path_lines[] = {
+      kFrame,
+      R"({"node_id":"a","timestamp":5})",
+      R"({"node_id":"a","type":"detection","timestamp":5,"delay":[],"doppler":[],"snr":[]})",
+      R"( {"timestamp":5 , "node_id" : "a-b_c.d" ,"token":"","extra":{"x":[1,{"y":null}]}} )",
+      R"({"node_id":"a","node_id":"b","timestamp":1,"timestamp":9007199254740991})",
+      R"({"node_id":"a","timestamp":5,"delay":[-0,0,-0.0,1e-400],"doppler":[1E2,1e+2,0.1e1,)"
+      R"(-1.5e-3],"snr":[18446744073709551615,-9223372036854775808,123456789012345678,)"
+      R"(2.2250738585072011e-308]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1,2],"doppler":[3,4],"snr":[5,6],)"
+      R"("adsb":[{"hex":"abc","alt":-0,"on_ground":true,"path":[1,"x",null,{"k":false}],)"
+      R"("hex":"second"},{}],"adsb":[{"hex":1,"hex":"x"},{"a":{"b":{"c":{"d":{"e":{}}}}}}]})",
+      R"({"node_id":"a","timestamp":5,"x":[[[[[[[1]]]]]]]})",  // depth 8: the limit
+      R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],"adsb":null})",
+      "{\"node_id\":\"a\",\"timestamp\":5}\r\t",  // JSON whitespace after the object
+  };
+  for (const std::string& line : frame_path_lines) {
+    EXPECT_EQ(agreement.Compare(line), "") << line;
+    EXPECT_EQ(agreement.last_path(), Parser::Path::kFrame) << line;
+  }
+  const std::string reference_path_lines[] = {
+      R"({"node_id":"a","timestamp":5,"x":[[[[[[[[1]]]]]]]]})",  // depth 9
+      R"({"node_id":"a\u0062","timestamp":5})",
+      R"({"node_id":"a","timestamp":5,"x":"\ud800"})",
+      R"({"node_id":"a","timestamp":5,"x":"\udc00\ud800"})",
+      "{\"node_id\":\"a\",\"timestamp\":5,\"x\":\"\xC3\xA9\"}",
+      "{\"node_id\":\"a\",\"timestamp\":5,\"x\":\"\xED\xA0\x80\"}",
+      R"({"node_id":"a","timestamp":5,"delay":[12345678901234567890123],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[NaN],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1e400],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","type":"heartbeat","x":1})",
+      R"({"node_id":"a","type":"other"})",
+      R"({"node_id":"a","timestamp":5.0})",
+      R"({"node_id":"a","timestamp":5,"delay":[1,2,3,4,5],"doppler":[1,2,3,4,5],"snr":[1,2,3,4,5]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],"adsb":[]})",
+      R"({"node_id":"a","timestamp":5,"x":"tab\there"})",
+      std::string(R"({"node_id":"a","timestamp":5,"x":"a)") + '\t' + R"("})",
+      std::string(R"({"node_id":"a","timestamp":5})") + '\0',
+      "[]",
+      "",
+  };
+  for (const std::string& line : reference_path_lines) {
+    EXPECT_EQ(agreement.Compare(line), "") << line;
+    EXPECT_EQ(agreement.last_path(), Parser::Path::kReference) << line;
+  }
+
+  // Random frames as nodes write them, and with one byte changed.
+  std::mt19937_64 random(11);
+  const std::string alphabet = "{}[],:\"0123456789.-+eE ntrufalsxyz\\";
+  for (int round = 0; round < 3000; ++round) {
+    const int n = static_cast<int>(random() % 5);
+    std::string arrays[3];
+    std::string adsb;
+    for (int i = 0; i < n; ++i) {
+      for (std::string& a : arrays) {
+        char number[40];
+        std::snprintf(number, sizeof number, random() % 4 ? "%.*g" : "%.*e",
+                      static_cast<int>(random() % 18),
+                      (static_cast<double>(random() % 2000001) - 1e6) *
+                          std::pow(10.0, static_cast<int>(random() % 40) - 20));
+        a += (i ? "," : "") + std::string(number);
+      }
+      adsb += (i ? "," : "") + std::string(random() % 3 ? "null" : R"({"hex":"4ca1","alt":3e4})");
+    }
+    std::string line = R"({"node_id":"n)" + std::to_string(round % 7) + R"(","timestamp":)" +
+                       std::to_string(1 + random() % 100000) + R"(,"delay":[)" + arrays[0] +
+                       R"(],"doppler":[)" + arrays[1] + R"(],"snr":[)" + arrays[2] + "]" +
+                       (random() % 2 ? R"(,"adsb":[)" + adsb + "]" : "") + "}";
+    ASSERT_EQ(agreement.Compare(line), "") << line;
+    ASSERT_EQ(agreement.last_path(), Parser::Path::kFrame) << line;
+    line[random() % line.size()] = alphabet[random() % alphabet.size()];
+    ASSERT_EQ(agreement.Compare(line), "") << line;
+  }
 }
 
 }  // namespace

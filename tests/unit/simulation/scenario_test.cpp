@@ -1,5 +1,6 @@
 #include "radarhub/simulation/scenario.hpp"
 
+#include <google/protobuf/struct.pb.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <unistd.h>
@@ -477,14 +478,17 @@ TEST(ScenarioLineTest, NodeLineParsesIntoTheSameNumbers) {
         EXPECT_TRUE(d.adsb_hex.empty());
         continue;
       }
-      const auto& entry = (*m.adsb)[static_cast<rapidjson::SizeType>(i)];
+      const protocol::AdsbEntry& entry = m.adsb[i];
       if (d.adsb_hex.empty()) {
-        EXPECT_TRUE(entry.IsNull());
+        EXPECT_FALSE(entry.is_object);
       } else {
         ++with_adsb;
-        ASSERT_TRUE(entry.IsObject());
-        EXPECT_EQ(std::string(entry["hex"].GetString()), d.adsb_hex);
-        EXPECT_EQ(std::string(entry["flight"].GetString()).rfind("RH", 0), 0u);
+        ASSERT_TRUE(entry.is_object);
+        EXPECT_EQ(entry.hex, d.adsb_hex);
+        google::protobuf::Struct object;
+        ASSERT_TRUE(
+            object.ParseFromArray(entry.encoded.data(), static_cast<int>(entry.encoded.size())));
+        EXPECT_EQ(object.fields().at("flight").string_value().rfind("RH", 0), 0u);
       }
     }
   }

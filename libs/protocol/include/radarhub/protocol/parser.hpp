@@ -21,12 +21,19 @@ struct ParseLimits {
   size_t max_advertisement_bytes = 16 * 1024;
 };
 
-// Bytes after a line that Parse may touch: line[size] is overwritten with NUL, and RapidJSON's
-// UTF-8 validator reads a whole multi-byte sequence before checking it, so a line ending in a
-// truncated one is read up to 3 bytes past that NUL.
-inline constexpr size_t kLinePadding = 4;
+// Bytes after a line that Parse may touch. The frame path (simdjson) reads whole 64-byte blocks, so
+// it reads up to 64 bytes past the line; the reference path (RapidJSON, in place) overwrites
+// line[size] with NUL and may read a truncated UTF-8 sequence up to 3 bytes past it.
+inline constexpr size_t kLinePadding = 64;
 
 enum class MessageType : uint8_t { kFrame, kHeartbeat, kUnknown };
+
+// One detection's entry of a frame's "adsb" array.
+struct AdsbEntry {
+  bool is_object = false;    // false: null
+  std::string_view hex;      // the object's first "hex" member, when that is a string
+  std::string_view encoded;  // the object as a serialized google.protobuf.Struct
+};
 
 // Chunks beyond the parser's own pool buffer come from operator new like every other allocation
 // on the data path, so allocation budgets can be checked in one place (tests/unit/protocol).
@@ -51,23 +58,32 @@ struct Message {
   std::string_view token;
   std::string_view type_name;  // the "type" field as sent, empty when absent
   int64_t timestamp_ms = 0;
-  // Detections: delay[i], doppler[i], snr[i], adsb (an array of N values, null or object) or null.
+  // Detections: delay[i], doppler[i], snr[i] and adsb[i] (adsb is null when the frame has none).
   size_t count = 0;
   const double* delay = nullptr;
   const double* doppler = nullptr;
   const double* snr = nullptr;
-  const JsonValue* adsb = nullptr;
+  const AdsbEntry* adsb = nullptr;
   // Heartbeats: serialized google.protobuf.Struct of the fields other than node_id, token, type.
   std::string_view advertisement;
   bool advertisement_too_large = false;
 };
 
 // Turns one line of the node protocol into a Message or a rejection reason, enforcing every rule
-// of protocol.md. Parses in place with a pooled allocator: no heap allocation per detection, and
-// none per frame once warm. Not thread-safe: use one per thread or per connection.
+// of protocol.md. No heap allocation per detection, and none per frame once warm. Not thread-safe:
+// use one per thread or per connection.
+//
+// Two paths. A frame as nodes send it (ASCII, no escapes, up to kFramePathMaxBytes) is parsed by
+// simdjson, several times faster than RapidJSON; it is accepted there only if every rule holds.
+// Everything else (any rejection, heartbeats, escapes, non-ASCII, big lines) goes to the reference
+// path: RapidJSON in place into a pooled DOM, which decides the precise rejection reason. Both give
+// the same result on every line the frame path accepts (tests/fuzz/line_fuzz.cpp checks it).
 class Parser final {
  public:
-  explicit Parser(ParseLimits limits = {});
+  enum class Path : uint8_t { kFrame, kReference };
+  enum class Paths : uint8_t { kBoth, kReferenceOnly };  // kReferenceOnly: differential tests
+
+  explicit Parser(ParseLimits limits = {}, Paths paths = Paths::kBoth);
   ~Parser();
   Parser(const Parser&) = delete;
   Parser& operator=(const Parser&) = delete;
@@ -79,23 +95,35 @@ class Parser final {
   Reject Parse(char* line, size_t size, Message& out);
 
   const ParseLimits& limits() const { return limits_; }
+  // Which path decided the last line.
+  Path last_path() const { return last_path_; }
+
+  // Longest line the frame path takes: its buffers grow to about 14 times the longest line seen.
+  static constexpr size_t kFramePathMaxBytes = 64 * 1024;
 
  private:
   // The parse stack lives in the same pool as the values: RapidJSON frees its stack after every
   // parse, which with the default allocator would be a malloc/free pair per line.
   using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, JsonAllocator, JsonAllocator>;
 
-  Reject ParseJson(char* line, size_t size);
+  struct FramePath;
+  bool ParseFrame(const char* line, size_t size, Message& out);
+  Reject ParseJson(char* line, size_t size, bool ascii);
   Reject ReadFrame(const JsonValue& root, Message& out);
   Reject ReadHeartbeat(const JsonValue& root, Message& out);
   Reject ReadDetectionArray(const JsonValue& array, std::vector<double>& into);
+  const AdsbEntry* ReadAdsb(const JsonValue& array);
 
   ParseLimits limits_;
   std::unique_ptr<char[]> pool_buffer_;
   JsonAllocator allocator_;
   Document document_;
   rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>> reader_;  // keeps its stack warm
+  std::unique_ptr<FramePath> frame_path_;  // null with Paths::kReferenceOnly
+  Path last_path_ = Path::kReference;
   std::vector<double> delay_, doppler_, snr_;
+  std::vector<AdsbEntry> adsb_;
+  std::string adsb_encoded_;  // every ADS-B object of the frame, back to back
   std::string advertisement_;
 };
 
