@@ -26,12 +26,12 @@ void TrackFilter::Append(const NodeTracks& tracks,
 
 TrackBoard::TrackBoard(asio::any_io_executor control) : control_(std::move(control)) {}
 
-void TrackBoard::Publish(const std::string& node_id, const tracking::FrameResult& result) {
+void TrackBoard::Publish(const std::string& node_id, tracking::FrameResult&& result) {
   auto tracks = std::make_shared<NodeTracks>();
   tracks->node_id = node_id;
   tracks->timestamp_ms = result.timestamp_ms;
-  tracks->tracks = result.tracks;
-  tracks->deleted = result.deleted;
+  tracks->tracks = std::move(result.tracks);
+  tracks->deleted = std::move(result.deleted);
   {
     std::lock_guard lock(mu_);
     auto& slot = latest_[node_id];

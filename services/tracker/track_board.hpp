@@ -48,8 +48,8 @@ class TrackBoard final {
  public:
   explicit TrackBoard(boost::asio::any_io_executor control);
 
-  // Worker threads: a node's stage produced `result`.
-  void Publish(const std::string& node_id, const tracking::FrameResult& result);
+  // Worker threads: a node's stage produced `result` (its lists are taken, not copied).
+  void Publish(const std::string& node_id, tracking::FrameResult&& result);
   // A node is tracked from now on (so a snapshot lists it before its first frame).
   void Provisioned(const std::string& node_id);
   // The latest tracks of `node_ids` (empty: every node), by node id.

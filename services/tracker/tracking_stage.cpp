@@ -22,14 +22,14 @@ NodeTracking::NodeTracking(std::string node_id, const TrackingSettings& settings
 
 const tracking::FrameResult& NodeTracking::Process(const tracking::Frame& frame,
                                                    std::chrono::steady_clock::time_point now) {
-  const tracking::FrameResult& result = tracker_.Process(frame);
+  tracking::FrameResult& result = tracker_.Process(frame);
   if (result.processed) Publish(result);
   if (files_) files_->Flush(now);
   return result;
 }
 
 void NodeTracking::Tick(int64_t node_now_ms, std::chrono::steady_clock::time_point now) {
-  const tracking::FrameResult& result = tracker_.Tick(node_now_ms);
+  tracking::FrameResult& result = tracker_.Tick(node_now_ms);
   if (result.processed) Publish(result);
   if (files_) files_->Flush(now);
 }
@@ -38,7 +38,7 @@ void NodeTracking::Flush() {
   if (files_) files_->Flush(std::chrono::steady_clock::now(), /*force=*/true);
 }
 
-void NodeTracking::Publish(const tracking::FrameResult& result) {
+void NodeTracking::Publish(tracking::FrameResult& result) {
   uint32_t confirmed = 0, coasting = 0, tentative = 0;
   for (const auto& t : result.tracks) {
     confirmed += t.status == tracking::TrackStatus::kConfirmed ? 1 : 0;
@@ -49,7 +49,7 @@ void NodeTracking::Publish(const tracking::FrameResult& result) {
   coasting_.store(coasting, std::memory_order_relaxed);
   tentative_.store(tentative, std::memory_order_relaxed);
   if (files_) files_->Add(result);
-  if (board_ != nullptr) board_->Publish(node_id_, result);
+  if (board_ != nullptr) board_->Publish(node_id_, std::move(result));
 }
 
 TrackCounts NodeTracking::counts() const {

@@ -34,6 +34,8 @@ class NodeTracking final {
  public:
   NodeTracking(std::string node_id, const TrackingSettings& settings, TrackBoard* board);
 
+  // With a board, the result's track lists have moved to the board (where they are read): the
+  // tracker keeps no second copy of every node's tracks.
   const tracking::FrameResult& Process(const tracking::Frame& frame,
                                        std::chrono::steady_clock::time_point now);
   // Frames stopped: `node_now_ms` is the node's clock as it would read now.
@@ -44,7 +46,7 @@ class NodeTracking final {
   const TrackFileWriter* files() const { return files_ ? &*files_ : nullptr; }
 
  private:
-  void Publish(const tracking::FrameResult& result);
+  void Publish(tracking::FrameResult& result);
 
   const std::string node_id_;
   tracking::MultiTargetTracker tracker_;

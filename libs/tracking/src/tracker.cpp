@@ -32,8 +32,13 @@ struct Track {
   uint32_t pending_hex_hits = 0;
   bool associated = false;
   Detection detection;
-  // Per frame: the predicted measurement and its covariance (combined, and per motion model with
-  // the model's weight), and the detection probability.
+};
+
+// A track's prediction for the frame being processed: the predicted measurement and its
+// covariance (combined, and per motion model with the model's weight), and the detection
+// probability. Only alive during Process, so it lives in per-thread scratch rather than in the
+// track: a node in clutter holds dozens of tracks, and a tracker follows thousands of nodes.
+struct Prediction {
   MotionFilter::MeasurementCovariance predicted_cov = MotionFilter::MeasurementCovariance::Zero();
   Eigen::Vector2d predicted = Eigen::Vector2d::Zero();
   std::array<MotionFilter::MeasurementCovariance, ImmFilter::kModels> model_cov{};
@@ -43,6 +48,13 @@ struct Track {
   double gate_delay_var = 0;  // the widest model's delay variance (candidate search)
   double pd = 0;
 };
+
+// One per track of tracks_ as it was when the frame was predicted, in the same order (tracks that
+// start in this frame come after and have none).
+std::vector<Prediction>& PredictionScratch() {
+  thread_local std::vector<Prediction> predictions;
+  return predictions;
+}
 
 // A usable detection of this frame, with its measurement noise.
 struct Measured {
@@ -66,8 +78,8 @@ class MultiTargetTracker::Impl {
         clutter_per_frame_(settings.initial_clutter_per_frame),
         pd_(settings.pd) {}
 
-  const FrameResult& Process(const Frame& frame);
-  const FrameResult& Tick(int64_t now_ms);
+  FrameResult& Process(const Frame& frame);
+  FrameResult& Tick(int64_t now_ms);
   std::vector<TrackState> Tracks() const;
   double ClutterDensity() const {
     return std::max(clutter_per_frame_, 0.5) / (s_.area_delay_km * s_.area_doppler_hz);
@@ -79,12 +91,12 @@ class MultiTargetTracker::Impl {
   void PredictAll(double dt);
   // Gain of pairing a track with a detection (log-likelihood ratio against "the track missed and
   // the detection is clutter"); <= 0 when outside the gate.
-  double PairGain(const Track& track, const Measured& m, double log_clutter) const;
+  double PairGain(const Prediction& p, const Measured& m, double log_clutter) const;
   void Associate(bool confirmed_stage, double log_clutter);
-  void Hit(Track& track, const Measured& m, double log_clutter);
-  void Miss(Track& track);
+  void Hit(Track& track, const Prediction& p, const Measured& m, double log_clutter);
+  void Miss(Track& track, const Prediction& p);
   void LearnPd();
-  void NotchUpdate(Track& track);
+  void NotchUpdate(Track& track, const Prediction& p);
   void StartTracks();
   void Label(Track& track, const std::string& hex);
   void Prune(int64_t now_ms);
@@ -103,8 +115,9 @@ class MultiTargetTracker::Impl {
   uint64_t next_id_ = 1;
   bool has_frame_ = false;
   int64_t last_ms_ = 0;
-  double frame_interval_s_ = 0;           // smoothed; 0 until two frames were seen
-  const Frame* current_frame_ = nullptr;  // during Process
+  double frame_interval_s_ = 0;                     // smoothed; 0 until two frames were seen
+  const Frame* current_frame_ = nullptr;            // during Process
+  std::vector<Prediction>* predictions_ = nullptr;  // during Process: PredictionScratch()
   FrameResult result_;
   AssignmentSolver solver_;
   // Scratch, reused per frame.
@@ -139,38 +152,41 @@ void MultiTargetTracker::Impl::Measure(const Frame& frame) {
 }
 
 void MultiTargetTracker::Impl::PredictAll(double dt) {
-  for (Track& t : tracks_) {
+  predictions_->resize(tracks_.size());
+  for (size_t i = 0; i < tracks_.size(); ++i) {
+    Track& t = tracks_[i];
+    Prediction& p = (*predictions_)[i];
     t.filter.Predict(dt);
-    t.predicted = t.filter.Predicted();
-    t.predicted_cov = t.filter.PredictedCovariance();
-    t.gate_delay_var = 0;
-    t.models = t.filter.models();
-    for (size_t j = 0; j < t.models; ++j) {
-      t.model_predicted[j] = t.filter.model(j).Predicted();
-      t.model_cov[j] = t.filter.model(j).PredictedCovariance();
-      t.model_weight[j] = t.filter.weight(j);
-      t.gate_delay_var = std::max(t.gate_delay_var, t.model_cov[j](0, 0));
+    p.predicted = t.filter.Predicted();
+    p.predicted_cov = t.filter.PredictedCovariance();
+    p.gate_delay_var = 0;
+    p.models = t.filter.models();
+    for (size_t j = 0; j < p.models; ++j) {
+      p.model_predicted[j] = t.filter.model(j).Predicted();
+      p.model_cov[j] = t.filter.model(j).PredictedCovariance();
+      p.model_weight[j] = t.filter.weight(j);
+      p.gate_delay_var = std::max(p.gate_delay_var, p.model_cov[j](0, 0));
     }
     // The notch hides a target whose true Doppler is near zero: no evidence against it there.
-    const double sd = std::max(std::sqrt(t.predicted_cov(1, 1)), 0.1);
-    const double f = t.predicted(1);
+    const double sd = std::max(std::sqrt(p.predicted_cov(1, 1)), 0.1);
+    const double f = p.predicted(1);
     // (Far from the notch, as most tracks are, the probability is nil: no erfc needed.)
     const double in_notch =
         std::abs(f) - s_.notch_hz > 8 * sd
             ? 0.0
             : NormalCdf((s_.notch_hz - f) / sd) - NormalCdf((-s_.notch_hz - f) / sd);
-    t.pd = pd_ * (1.0 - in_notch);
+    p.pd = pd_ * (1.0 - in_notch);
   }
 }
 
 // Inside the gate of any motion model; weighed by the models' mixture likelihood.
-double MultiTargetTracker::Impl::PairGain(const Track& t, const Measured& m,
+double MultiTargetTracker::Impl::PairGain(const Prediction& p, const Measured& m,
                                           double log_clutter) const {
   std::array<double, ImmFilter::kModels> d2{}, det{};
   bool gated = false;
-  for (size_t j = 0; j < t.models; ++j) {
-    const MotionFilter::MeasurementCovariance s = t.model_cov[j] + m.noise;
-    const Eigen::Vector2d y = m.z - t.model_predicted[j];
+  for (size_t j = 0; j < p.models; ++j) {
+    const MotionFilter::MeasurementCovariance s = p.model_cov[j] + m.noise;
+    const Eigen::Vector2d y = m.z - p.model_predicted[j];
     // A marginal is a lower bound of the distance: most candidates fail on the Doppler alone.
     if (y(1) * y(1) > s_.gate * s(1, 1) || y(0) * y(0) > s_.gate * s(0, 0)) {
       d2[j] = -1;
@@ -186,13 +202,13 @@ double MultiTargetTracker::Impl::PairGain(const Track& t, const Measured& m,
   }
   if (!gated) return 0;
   double likelihood = 0;
-  for (size_t j = 0; j < t.models; ++j) {
+  for (size_t j = 0; j < p.models; ++j) {
     if (d2[j] < 0) continue;  // beyond the gate of this model: its share is negligible
-    likelihood += t.model_weight[j] * std::exp(-0.5 * d2[j] - kLog2Pi) / std::sqrt(det[j]);
+    likelihood += p.model_weight[j] * std::exp(-0.5 * d2[j] - kLog2Pi) / std::sqrt(det[j]);
   }
   if (!(likelihood > 0)) return 0;
   const double log_likelihood = std::log(likelihood);
-  const double pd = std::max(t.pd, 1e-3);
+  const double pd = std::max(p.pd, 1e-3);
   // Worth taking over "missed, and that detection is clutter".
   return std::log(pd) + log_likelihood - log_clutter - std::log1p(-std::min(pd, 0.999));
 }
@@ -209,7 +225,7 @@ void MultiTargetTracker::Impl::Associate(bool confirmed_stage, double log_clutte
   }
   if (rows_.empty()) return;
   if (measured_.empty()) {
-    for (size_t row : rows_) Miss(tracks_[row]);
+    for (size_t row : rows_) Miss(tracks_[row], (*predictions_)[row]);
     return;
   }
   // Candidate pairs through the delay-sorted detections: only those within the delay window.
@@ -219,20 +235,20 @@ void MultiTargetTracker::Impl::Associate(bool confirmed_stage, double log_clutte
   };
   std::vector<Pair> pairs;
   for (size_t r = 0; r < rows_.size(); ++r) {
-    Track& t = tracks_[rows_[r]];
+    const Prediction& p = (*predictions_)[rows_[r]];
     const double half = std::sqrt(
-        s_.gate * (t.gate_delay_var + std::pow(s_.noise_scale_max * s_.sigma_delay_km, 2)));
-    const auto lo = std::lower_bound(measured_.begin(), measured_.end(), t.predicted(0) - half,
+        s_.gate * (p.gate_delay_var + std::pow(s_.noise_scale_max * s_.sigma_delay_km, 2)));
+    const auto lo = std::lower_bound(measured_.begin(), measured_.end(), p.predicted(0) - half,
                                      [](const Measured& m, double v) { return m.z(0) < v; });
-    for (auto it = lo; it != measured_.end() && it->z(0) <= t.predicted(0) + half; ++it) {
-      const double g = PairGain(t, *it, log_clutter);
+    for (auto it = lo; it != measured_.end() && it->z(0) <= p.predicted(0) + half; ++it) {
+      const double g = PairGain(p, *it, log_clutter);
       if (confirmed_stage && g > 0) it->in_gate = true;
       if (it->taken || g <= 0) continue;
       pairs.push_back({r, static_cast<size_t>(it - measured_.begin()), g});
     }
   }
   if (pairs.empty()) {
-    for (size_t row : rows_) Miss(tracks_[row]);
+    for (size_t row : rows_) Miss(tracks_[row], (*predictions_)[row]);
     return;
   }
   // Union-find over rows (0..R-1) and detections (R..R+D-1).
@@ -290,18 +306,19 @@ void MultiTargetTracker::Impl::Associate(bool confirmed_stage, double log_clutte
   }
   for (const auto& [row, col] : hits) row_hit[row] = 1;
   for (size_t r = 0; r < nr; ++r) {
-    if (!row_hit[r]) Miss(tracks_[rows_[r]]);
+    if (!row_hit[r]) Miss(tracks_[rows_[r]], (*predictions_)[rows_[r]]);
   }
   // Hits last: their labels may take a hex from a track of this stage that missed.
   for (const auto& [row, col] : hits) {
     measured_[col].taken = true;
-    Hit(tracks_[rows_[row]], measured_[col], log_clutter);
+    Hit(tracks_[rows_[row]], (*predictions_)[rows_[row]], measured_[col], log_clutter);
   }
 }
 
-void MultiTargetTracker::Impl::Hit(Track& t, const Measured& m, double log_clutter) {
-  const double pd = std::min(std::max(t.pd, 1e-3), 0.999);
-  t.score += PairGain(t, m, log_clutter) + std::log1p(-pd);
+void MultiTargetTracker::Impl::Hit(Track& t, const Prediction& p, const Measured& m,
+                                   double log_clutter) {
+  const double pd = std::min(std::max(p.pd, 1e-3), 0.999);
+  t.score += PairGain(p, m, log_clutter) + std::log1p(-pd);
   t.filter.Update(m.z, m.noise);
   ++t.hits;
   t.misses = 0;
@@ -322,12 +339,12 @@ void MultiTargetTracker::Impl::Hit(Track& t, const Measured& m, double log_clutt
   }
 }
 
-void MultiTargetTracker::Impl::Miss(Track& t) {
+void MultiTargetTracker::Impl::Miss(Track& t, const Prediction& p) {
   t.associated = false;
-  t.score += std::log1p(-std::min(t.pd, 0.999));
-  NotchUpdate(t);
+  t.score += std::log1p(-std::min(p.pd, 0.999));
+  NotchUpdate(t, p);
   // Only a miss where the target would surely have been seen counts towards deletion.
-  if (t.pd >= 0.8 * pd_) ++t.misses;
+  if (p.pd >= 0.8 * pd_) ++t.misses;
   if (t.status == TrackStatus::kConfirmed) t.status = TrackStatus::kCoasting;
 }
 
@@ -336,10 +353,10 @@ void MultiTargetTracker::Impl::Miss(Track& t) {
 // is 1 inside the notch and 1 - pd outside) is matched in mean and variance by a
 // pseudo-measurement, so a track coasting through the notch keeps its Doppler and Doppler rate
 // instead of drifting.
-void MultiTargetTracker::Impl::NotchUpdate(Track& t) {
+void MultiTargetTracker::Impl::NotchUpdate(Track& t, const Prediction& p) {
   if (s_.notch_hz <= 0) return;
-  const double mu = t.predicted(1);
-  const double var = t.predicted_cov(1, 1);
+  const double mu = p.predicted(1);
+  const double var = p.predicted_cov(1, 1);
   const double sd = std::sqrt(var);
   if (sd <= 0) return;
   const double a = (-s_.notch_hz - mu) / sd, b = (s_.notch_hz - mu) / sd;
@@ -365,8 +382,12 @@ void MultiTargetTracker::Impl::NotchUpdate(Track& t) {
 // The share of expected detections that confirmed tracks got: a node's radar may see its
 // targets less often than the default assumes, and then misses must cost less.
 void MultiTargetTracker::Impl::LearnPd() {
-  for (const Track& t : tracks_) {
-    if (t.status == TrackStatus::kTentative || t.length <= 1 || t.pd < 0.8 * pd_) continue;
+  // Tracks started in this frame (length 1, after the predicted ones) are skipped.
+  for (size_t i = 0; i < predictions_->size(); ++i) {
+    const Track& t = tracks_[i];
+    if (t.status == TrackStatus::kTentative || t.length <= 1 || (*predictions_)[i].pd < 0.8 * pd_) {
+      continue;
+    }
     pd_ += s_.pd_smoothing * ((t.associated ? 1.0 : 0.0) - pd_);
   }
   pd_ = std::clamp(pd_, s_.pd_min, s_.pd_max);
@@ -377,7 +398,7 @@ void MultiTargetTracker::Impl::LearnPd() {
 void MultiTargetTracker::Impl::StartTracks() {
   const double accel_sd = s_.initial_doppler_rate_sd_hz_s / std::abs(hz_per_km_s_);
   // Grow by a quarter, not by doubling: a node in clutter holds ~20 tentative tracks and ~30 for
-  // a moment each frame, and a vector keeps its largest capacity (tracks are ~750 bytes each).
+  // a moment each frame, and a vector keeps its largest capacity (tracks are ~600 bytes each).
   const auto starting =
       static_cast<size_t>(std::count_if(measured_.begin(), measured_.end(),
                                         [](const Measured& m) { return !m.taken && !m.in_gate; }));
@@ -516,7 +537,7 @@ void MultiTargetTracker::Impl::Publish(int64_t timestamp_ms) {
   for (const Track& t : tracks_) result_.tracks.push_back(StateOf(t, timestamp_ms));
 }
 
-const FrameResult& MultiTargetTracker::Impl::Process(const Frame& frame) {
+FrameResult& MultiTargetTracker::Impl::Process(const Frame& frame) {
   result_.tracks.clear();
   result_.deleted.clear();
   result_.timestamp_ms = frame.timestamp_ms;
@@ -529,6 +550,7 @@ const FrameResult& MultiTargetTracker::Impl::Process(const Frame& frame) {
   has_frame_ = true;
   last_ms_ = frame.timestamp_ms;
   current_frame_ = &frame;
+  predictions_ = &PredictionScratch();
 
   Prune(frame.timestamp_ms);  // a gap longer than max_coast ends tracks before they associate
   Measure(frame);
@@ -546,10 +568,11 @@ const FrameResult& MultiTargetTracker::Impl::Process(const Frame& frame) {
   Prune(frame.timestamp_ms);
   Publish(frame.timestamp_ms);
   current_frame_ = nullptr;
+  predictions_ = nullptr;
   return result_;
 }
 
-const FrameResult& MultiTargetTracker::Impl::Tick(int64_t now_ms) {
+FrameResult& MultiTargetTracker::Impl::Tick(int64_t now_ms) {
   result_.tracks.clear();
   result_.deleted.clear();
   result_.timestamp_ms = now_ms;
@@ -582,8 +605,8 @@ MultiTargetTracker::~MultiTargetTracker() = default;
 MultiTargetTracker::MultiTargetTracker(MultiTargetTracker&&) noexcept = default;
 MultiTargetTracker& MultiTargetTracker::operator=(MultiTargetTracker&&) noexcept = default;
 
-const FrameResult& MultiTargetTracker::Process(const Frame& frame) { return impl_->Process(frame); }
-const FrameResult& MultiTargetTracker::Tick(int64_t now_ms) { return impl_->Tick(now_ms); }
+FrameResult& MultiTargetTracker::Process(const Frame& frame) { return impl_->Process(frame); }
+FrameResult& MultiTargetTracker::Tick(int64_t now_ms) { return impl_->Tick(now_ms); }
 std::vector<TrackState> MultiTargetTracker::Tracks() const { return impl_->Tracks(); }
 const TrackerSettings& MultiTargetTracker::settings() const { return impl_->settings(); }
 double MultiTargetTracker::clutter_density() const { return impl_->ClutterDensity(); }

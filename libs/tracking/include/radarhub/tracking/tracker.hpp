@@ -32,11 +32,13 @@ class MultiTargetTracker final {
 
   // One frame, in timestamp order. A frame not after the last processed one is ignored
   // (processed = false): a node's clock stepping back must not run the filters backwards.
-  const FrameResult& Process(const Frame& frame);
+  // The result is valid until the next Process or Tick; the caller may move its lists out (the
+  // tracker fills fresh ones next time), so a published copy need not be a copy.
+  FrameResult& Process(const Frame& frame);
   // Time passes without frames (node clock, ms): tracks not updated for `max_coast` are deleted,
   // and confirmed tracks that missed an expected frame turn coasting. Returns an empty result
   // (no tracks) when nothing changed.
-  const FrameResult& Tick(int64_t now_ms);
+  FrameResult& Tick(int64_t now_ms);
 
   // Every live track, as of the last Process or Tick.
   std::vector<TrackState> Tracks() const;
