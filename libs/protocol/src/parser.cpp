@@ -25,6 +25,36 @@ constexpr unsigned kParseFlags =
 
 enum class NumberKind { kInt64, kUint64, kDouble };
 
+bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+
+// The power of ten of a non-zero number's first significant digit (1.5e3: 3, 0.002: -3), the
+// exponent saturating: tells an underflow from an overflow ("0.<400 zeros>1" has no "e-").
+int DecimalExponent(const char* p, const char* end) {
+  p += *p == '-';
+  const char* const integer = p;
+  while (p != end && IsDigit(*p)) ++p;
+  int power = 0;
+  const char* first = std::find_if(integer, p, [](char c) { return c != '0'; });
+  if (first != p) {
+    power = static_cast<int>(p - first) - 1;
+  } else if (p != end && *p == '.') {
+    const char* const fraction = ++p;
+    while (p != end && IsDigit(*p)) ++p;
+    first = std::find_if(fraction, p, [](char c) { return c != '0'; });
+    power = -static_cast<int>(first - fraction) - 1;
+  }
+  while (p != end && *p != 'e' && *p != 'E') ++p;
+  int exponent = 0;
+  if (p != end) {
+    ++p;
+    const bool negative = *p == '-';
+    p += *p == '-' || *p == '+';
+    for (; p != end; ++p) exponent = std::min(exponent * 10 + (*p - '0'), 100000);
+    if (negative) exponent = -exponent;
+  }
+  return power + exponent;
+}
+
 // The general conversion: integers stay exact; anything else is the nearest double (from_chars);
 // overflow gives infinity (refused later as non_finite), underflow gives zero.
 NumberKind ConvertNumberSlow(const char* text, size_t length, int64_t& i, uint64_t& u, double& d) {
@@ -40,9 +70,8 @@ NumberKind ConvertNumberSlow(const char* text, size_t length, int64_t& i, uint64
   }
   const auto [ptr, ec] = std::from_chars(text, end, d);
   if (ec == std::errc::result_out_of_range) {
-    const char* e = std::find_if(text, end, [](char c) { return c == 'e' || c == 'E'; });
-    const bool underflow = e != end && e + 1 != end && e[1] == '-';
-    const double magnitude = underflow ? 0.0 : std::numeric_limits<double>::infinity();
+    const double magnitude =
+        DecimalExponent(text, end) < 0 ? 0.0 : std::numeric_limits<double>::infinity();
     d = text[0] == '-' ? -magnitude : magnitude;
   } else if (ec != std::errc() || ptr != end) {
     d = std::numeric_limits<double>::quiet_NaN();  // cannot happen after the grammar check
@@ -182,6 +211,35 @@ std::string_view View(const JsonValue& v) { return {v.GetString(), v.GetStringLe
 
 static_assert(kLinePadding >= simdjson::SIMDJSON_PADDING, "the frame path reads past the line");
 
+// RapidJSON's tokenizer refuses some finite numbers that simdjson takes: an integer part of 309 or
+// more digits ("1<310 zeros>e-50"), or an exponent above 308 on a zero mantissa ("0e309"). The
+// reference path reports them as non_finite, so the frame path must leave them to it. True when
+// the line may hold one: a run of at least 288 digits, or an exponent of three or more digits.
+bool MayHoldNumberRapidJsonRefuses(const char* line, size_t size) {
+  // Any run of 288 digits covers one of these samples; a sample inside a number costs a short walk.
+  constexpr size_t kStride = 144;
+  for (size_t i = kStride; i < size; i += kStride) {
+    if (!IsDigit(line[i])) continue;
+    size_t begin = i, end = i;
+    while (begin > 0 && IsDigit(line[begin - 1])) --begin;
+    while (end < size && IsDigit(line[end])) ++end;
+    if (end - begin >= 2 * kStride) return true;
+  }
+  for (const char e : {'e', 'E'}) {
+    for (const char* p = line;
+         (p = static_cast<const char*>(std::memchr(p, e, size - static_cast<size_t>(p - line)))) !=
+         nullptr;
+         ++p) {
+      if (p == line || !IsDigit(p[-1])) continue;  // a letter of a key or a string
+      const char* q = p + 1;
+      const char* const end = line + size;
+      if (q != end && (*q == '+' || *q == '-')) ++q;
+      if (end - q >= 3 && IsDigit(q[0]) && IsDigit(q[1]) && IsDigit(q[2])) return true;
+    }
+  }
+  return false;
+}
+
 // The frame path's DOM, for StructEncoder and EncodeAdsb.
 struct SimdjsonAccess {
   using Value = simdjson::dom::element;
@@ -280,9 +338,11 @@ Parser::Parser(ParseLimits limits, Paths paths)
       allocator_(pool_buffer_.get(), kPoolBytes),
       document_(&allocator_, 1024, &allocator_),
       frame_path_(paths == Paths::kBoth ? std::make_unique<FramePath>() : nullptr) {
-  // simdjson refuses a document as deep as its max_depth; the reference path accepts max_depth.
+  // simdjson refuses non-empty containers at its max_depth but lets empty ones one level deeper;
+  // the reference path accepts max_depth exactly. So the frame path gets one level less: lines
+  // nested exactly max_depth deep are left to the reference path, none it refuses get through.
   if (frame_path_ != nullptr &&
-      frame_path_->parser.allocate(4096, static_cast<size_t>(limits_.max_depth) + 1) !=
+      frame_path_->parser.allocate(4096, static_cast<size_t>(limits_.max_depth)) !=
           simdjson::SUCCESS) {
     throw std::bad_alloc();
   }
@@ -414,7 +474,8 @@ Reject Parser::Parse(char* line, size_t size, Message& out) {
   // Escapes and non-ASCII bytes are where JSON parsers differ at the edges (lone surrogates,
   // invalid UTF-8): the frame path leaves them to the reference path.
   if (frame_path_ != nullptr && ascii && size <= kFramePathMaxBytes &&
-      std::memchr(line, '\\', size) == nullptr && ParseFrame(line, size, out)) {
+      std::memchr(line, '\\', size) == nullptr && !MayHoldNumberRapidJsonRefuses(line, size) &&
+      ParseFrame(line, size, out)) {
     last_path_ = Path::kFrame;
     return Reject::kNone;
   }

@@ -213,6 +213,19 @@ TEST_F(ParserTest, UnderflowingNumbersBecomeZero) {
   EXPECT_EQ(message_.delay[2], 4.9e-324) << "the smallest subnormal survives";
 }
 
+// Found by review: an underflow written without a negative exponent was taken for an overflow.
+TEST_F(ParserTest, UnderflowWithoutANegativeExponentIsZeroNotInfinity) {
+  const std::string zeros(400, '0');
+  ASSERT_EQ(Parse(R"({"node_id":"a","timestamp":5,"delay":[0.)" + zeros + "1,-0." + zeros +
+                  R"(1e5],"doppler":[1,2],"snr":[1,2]})"),
+            Reject::kNone);
+  EXPECT_EQ(std::bit_cast<uint64_t>(message_.delay[0]), std::bit_cast<uint64_t>(0.0));
+  EXPECT_EQ(std::bit_cast<uint64_t>(message_.delay[1]), std::bit_cast<uint64_t>(-0.0));
+  EXPECT_EQ(Parse(R"({"node_id":"a","timestamp":5,"delay":[1)" + std::string(300, '0') +
+                  R"(.5e10],"doppler":[1],"snr":[1]})"),
+            Reject::kNonFinite);
+}
+
 TEST_F(ParserTest, NumbersAreCorrectlyRounded) {
   ASSERT_EQ(
       Parse(R"({"node_id":"a","timestamp":5,"delay":[0.30000000000000004,)"
@@ -337,13 +350,14 @@ TEST(ParserPathsTest, FramePathAgreesWithTheReferencePath) {
       R"({"node_id":"a","type":"detection","timestamp":5,"delay":[],"doppler":[],"snr":[]})",
       R"( {"timestamp":5 , "node_id" : "a-b_c.d" ,"token":"","extra":{"x":[1,{"y":null}]}} )",
       R"({"node_id":"a","node_id":"b","timestamp":1,"timestamp":9007199254740991})",
-      R"({"node_id":"a","timestamp":5,"delay":[-0,0,-0.0,1e-400],"doppler":[1E2,1e+2,0.1e1,)"
+      R"({"node_id":"a","timestamp":5,"delay":[-0,0,-0.0,1e-40],"doppler":[1E2,1e+2,0.1e1,)"
       R"(-1.5e-3],"snr":[18446744073709551615,-9223372036854775808,123456789012345678,)"
-      R"(2.2250738585072011e-308]})",
+      R"(2.2250738585072011e-30]})",
       R"({"node_id":"a","timestamp":5,"delay":[1,2],"doppler":[3,4],"snr":[5,6],)"
       R"("adsb":[{"hex":"abc","alt":-0,"on_ground":true,"path":[1,"x",null,{"k":false}],)"
       R"("hex":"second"},{}],"adsb":[{"hex":1,"hex":"x"},{"a":{"b":{"c":{"d":{"e":{}}}}}}]})",
-      R"({"node_id":"a","timestamp":5,"x":[[[[[[[1]]]]]]]})",  // depth 8: the limit
+      R"({"node_id":"a","timestamp":5,"x":[[[[[[1]]]]]]})",   // depth 7
+      R"({"node_id":"a","timestamp":5,"x":[[[[[[[]]]]]]]})",  // depth 8, innermost empty
       R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],"adsb":null})",
       "{\"node_id\":\"a\",\"timestamp\":5}\r\t",  // JSON whitespace after the object
   };
@@ -351,8 +365,28 @@ TEST(ParserPathsTest, FramePathAgreesWithTheReferencePath) {
     EXPECT_EQ(agreement.Compare(line), "") << line;
     EXPECT_EQ(agreement.last_path(), Parser::Path::kFrame) << line;
   }
+  const std::string zeros(400, '0');
   const std::string reference_path_lines[] = {
+      R"({"node_id":"a","timestamp":5,"x":[[[[[[[1]]]]]]]})",    // depth 8: the limit
       R"({"node_id":"a","timestamp":5,"x":[[[[[[[[1]]]]]]]]})",  // depth 9
+      R"({"node_id":"a","timestamp":5,"x":[[[[[[[[]]]]]]]]})",   // depth 9, innermost empty
+      R"({"node_id":"a","timestamp":5,"x":[[[[[[[{}]]]]]]]})",   // the same with an object
+      R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],)"
+      R"("adsb":[{"a":{"b":{"c":{"d":{"e":{"f":[[]]}}}}}}]})",  // too deep inside adsb
+      // Finite numbers RapidJSON refuses as too big, and underflows written without "e-".
+      R"({"node_id":"a","timestamp":5,"delay":[0e309],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[-0E363],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],)"
+      R"("adsb":[{"alt":0.000e400}]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1)" + std::string(310, '0') +
+          R"(e-300],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1)" + std::string(310, '0') +
+          R"(e-50],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[0.)" + zeros + R"(1],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[-0.)" + zeros + R"(1e5],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1e100],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1e-400,2.2250738585072011e-308],)"
+      R"("doppler":[1,2],"snr":[1,2]})",
       R"({"node_id":"a\u0062","timestamp":5})",
       R"({"node_id":"a","timestamp":5,"x":"\ud800"})",
       R"({"node_id":"a","timestamp":5,"x":"\udc00\ud800"})",

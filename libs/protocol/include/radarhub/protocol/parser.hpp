@@ -73,10 +73,10 @@ struct Message {
 // of protocol.md. No heap allocation per detection, and none per frame once warm. Not thread-safe:
 // use one per thread or per connection.
 //
-// Two paths. A frame as nodes send it (ASCII, no escapes, up to kFramePathMaxBytes) is parsed by
-// simdjson, several times faster than RapidJSON; it is accepted there only if every rule holds.
-// Everything else (any rejection, heartbeats, escapes, non-ASCII, big lines) goes to the reference
-// path: RapidJSON in place into a pooled DOM, which decides the precise rejection reason. Both give
+// Two paths. A frame as nodes send it (ASCII, no escapes, no outlandish numbers, up to
+// kFramePathMaxBytes) is parsed by simdjson, several times faster than RapidJSON; it is accepted
+// there only if every rule holds. Everything else (any rejection, heartbeats, escapes, non-ASCII,
+// big lines) goes to the reference path: RapidJSON in place into a pooled DOM, which decides the precise rejection reason. Both give
 // the same result on every line the frame path accepts (tests/fuzz/line_fuzz.cpp checks it).
 class Parser final {
  public:
@@ -112,7 +112,6 @@ class Parser final {
   Reject ReadFrame(const JsonValue& root, Message& out);
   Reject ReadHeartbeat(const JsonValue& root, Message& out);
   Reject ReadDetectionArray(const JsonValue& array, std::vector<double>& into);
-  const AdsbEntry* ReadAdsb(const JsonValue& array);
 
   ParseLimits limits_;
   std::unique_ptr<char[]> pool_buffer_;
