@@ -293,16 +293,14 @@ const AdsbEntry* EncodeAdsb(const typename Access::Value& array, std::vector<Ads
     if (entry.is_object) total += Encoder::StructBodySize(e, false);
   });
   encoded.resize(total);  // once, so the views below stay valid
-  char* p = encoded.data();
+  pb::Writer w(encoded.data());
   size_t i = 0;
   Access::ForEachElement(array, [&](const Value& e) {
     AdsbEntry& entry = entries[i++];
     if (!entry.is_object) return;
-    const size_t size = Encoder::StructBodySize(e, false);
-    pb::Writer w(p);
+    char* const start = w.position();
     Encoder::WriteStructBody(w, e, false);
-    entry.encoded = {p, size};
-    p += size;
+    entry.encoded = {start, static_cast<size_t>(w.position() - start)};
     bool first = true;
     Access::ForEachMember(e, [&](std::string_view key, const Value& value) {
       if (!first || key != "hex") return;
@@ -363,30 +361,15 @@ bool Parser::ParseFrame(const char* line, size_t size, Message& out) {
   }
   // The last of repeated keys counts, as in the reference path.
   enum Field { kNodeId, kToken, kType, kTimestamp, kDelay, kDoppler, kSnr, kAdsb, kFields };
+  static constexpr std::string_view kNames[kFields] = {"node_id", "token",   "type", "timestamp",
+                                                       "delay",   "doppler", "snr",  "adsb"};
   element fields[kFields];
   bool present[kFields] = {};
   const simdjson::dom::object object(root);
   for (const auto member : object) {
-    const std::string_view key = member.key;
-    Field f;
-    if (key == "node_id")
-      f = kNodeId;
-    else if (key == "token")
-      f = kToken;
-    else if (key == "type")
-      f = kType;
-    else if (key == "timestamp")
-      f = kTimestamp;
-    else if (key == "delay")
-      f = kDelay;
-    else if (key == "doppler")
-      f = kDoppler;
-    else if (key == "snr")
-      f = kSnr;
-    else if (key == "adsb")
-      f = kAdsb;
-    else
-      continue;
+    const auto name = std::find(std::begin(kNames), std::end(kNames), member.key);
+    if (name == std::end(kNames)) continue;
+    const auto f = static_cast<size_t>(name - std::begin(kNames));
     fields[f] = member.value;
     present[f] = true;
   }

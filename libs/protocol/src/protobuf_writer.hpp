@@ -67,6 +67,7 @@ class Writer {
     std::memcpy(p_, s.data(), s.size());
     p_ += s.size();
   }
+  char* position() const { return p_; }
 
  private:
   char* p_;
