@@ -47,9 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   // The first byte picks the chunk size, so splits across reads are explored too.
   const size_t chunk = 1 + data[0] % 64;
-  // Exactly the padding the framer's contract asks for: ASan catches any read beyond it by our
-  // code or RapidJSON (Debian's libsimdjson is not instrumented: a static_assert in parser.cpp
-  // keeps kLinePadding at least SIMDJSON_PADDING, the most it reads past a line).
+  // Exactly the padding the framer's contract asks for: ASan catches any read beyond it by either
+  // of the parser's paths.
   const size_t n = size - 1;
   char* bytes = new char[n + radarhub::protocol::kLinePadding];
   std::copy(data + 1, data + size, bytes);

@@ -1,6 +1,6 @@
 #pragma once
 
-// The protocol parser's two paths must agree: on every line the frame path (simdjson) accepts, the
+// The protocol parser's two paths must agree: on every line the frame path accepts, the
 // reference path (RapidJSON) must accept it too and give the same message, byte for byte once
 // encoded. Used by the parser's unit tests and by the line fuzzer.
 

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "radarhub/protocol/parser.hpp"
 
@@ -177,6 +178,41 @@ class StructEncoder {
     }
   }
 };
+
+// Fills `entries` from a checked "adsb" array (every element null or an object of finite numbers),
+// each object encoded as a google.protobuf.Struct into `encoded`. The same code for both paths, so
+// that they cannot differ here.
+template <typename Access>
+const AdsbEntry* EncodeAdsb(const typename Access::Value& array, std::vector<AdsbEntry>& entries,
+                            std::string& encoded) {
+  using Value = typename Access::Value;
+  using Encoder = StructEncoder<Access>;
+  entries.clear();
+  size_t total = 0;
+  Access::ForEachElement(array, [&](const Value& e) {
+    AdsbEntry& entry = entries.emplace_back();
+    entry.is_object = Access::Kind(e) == JsonKind::kObject;
+    if (entry.is_object) total += Encoder::StructBodySize(e, false);
+  });
+  encoded.resize(total);  // once, so the views below stay valid
+  Writer w(encoded.data());
+  size_t i = 0;
+  Access::ForEachElement(array, [&](const Value& e) {
+    AdsbEntry& entry = entries[i++];
+    if (!entry.is_object) return;
+    char* const start = w.position();
+    Encoder::WriteStructBody(w, e, false);
+    entry.encoded = {start, static_cast<size_t>(w.position() - start)};
+    bool first = true;
+    Access::ForEachMember(e, [&](std::string_view key, const Value& value) {
+      if (!first || key != "hex") return;
+      first = false;
+      if (Access::Kind(value) == JsonKind::kString) entry.hex = Access::String(value);
+    });
+  });
+  return entries.data();
+}
+
 
 // The reference path's DOM, for StructEncoder.
 struct RapidJsonAccess {

@@ -15,8 +15,8 @@ namespace {
 std::atomic<uint64_t> g_allocations{0};
 }
 
-// Every form a library may call (simdjson uses the nothrow one), so that none is left to a
-// sanitizer's own allocator and freed by ours.
+// Every form a library may call, so that none is left to a sanitizer's own allocator and freed by
+// ours.
 void* operator new(size_t size, const std::nothrow_t&) noexcept {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   return std::malloc(size == 0 ? 1 : size);

@@ -356,10 +356,24 @@ TEST(ParserPathsTest, FramePathAgreesWithTheReferencePath) {
       R"({"node_id":"a","timestamp":5,"delay":[1,2],"doppler":[3,4],"snr":[5,6],)"
       R"("adsb":[{"hex":"abc","alt":-0,"on_ground":true,"path":[1,"x",null,{"k":false}],)"
       R"("hex":"second"},{}],"adsb":[{"hex":1,"hex":"x"},{"a":{"b":{"c":{"d":{"e":{}}}}}}]})",
-      R"({"node_id":"a","timestamp":5,"x":[[[[[[1]]]]]]})",   // depth 7
-      R"({"node_id":"a","timestamp":5,"x":[[[[[[[]]]]]]]})",  // depth 8, innermost empty
+      R"({"node_id":"a","timestamp":5,"x":[[[[[[1]]]]]]})",    // depth 7
+      R"({"node_id":"a","timestamp":5,"x":[[[[[[[]]]]]]]})",   // depth 8, innermost empty
+      R"({"node_id":"a","timestamp":5,"x":[[[[[[[1]]]]]]]})",  // depth 8: the limit
+      R"({"node_id":"a","timestamp":5,"x":[{"a":[{"b":[{}]}]}]})",
       R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],"adsb":null})",
       "{\"node_id\":\"a\",\"timestamp\":5}\r\t",  // JSON whitespace after the object
+      "\n{ \"node_id\"\t:\r\"a\" , \"timestamp\" :5 ,\"delay\": [ 1 , 2 ] ,\"doppler\":[3,4],"
+      "\"snr\":[5,6] , \"adsb\" : [ null , { \"k\" : [ true , false , null ] } ] }",
+      // Numbers: integers past int64 and uint64, the longest and the largest exponents taken.
+      R"({"node_id":"a","timestamp":5,"delay":[12345678901234567890123],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[-1234567890.1234567890123456e-99],"doppler":[1e99],)"
+      R"("snr":[1E+99]})",
+      // A repeated field counts last, whatever it was before.
+      R"({"node_id":"a","timestamp":5,"delay":[1,2,3],"delay":[4],"doppler":[5],"snr":[6]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],"adsb":[{}],)"
+      R"("adsb":null})",
+      R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],"adsb":null,)"
+      R"("adsb":[{"hex":"x"}]})",
   };
   for (const std::string& line : frame_path_lines) {
     EXPECT_EQ(agreement.Compare(line), "") << line;
@@ -367,7 +381,6 @@ TEST(ParserPathsTest, FramePathAgreesWithTheReferencePath) {
   }
   const std::string zeros(400, '0');
   const std::string reference_path_lines[] = {
-      R"({"node_id":"a","timestamp":5,"x":[[[[[[[1]]]]]]]})",    // depth 8: the limit
       R"({"node_id":"a","timestamp":5,"x":[[[[[[[[1]]]]]]]]})",  // depth 9
       R"({"node_id":"a","timestamp":5,"x":[[[[[[[[]]]]]]]]})",   // depth 9, innermost empty
       R"({"node_id":"a","timestamp":5,"x":[[[[[[[{}]]]]]]]})",   // the same with an object
@@ -392,7 +405,6 @@ TEST(ParserPathsTest, FramePathAgreesWithTheReferencePath) {
       R"({"node_id":"a","timestamp":5,"x":"\udc00\ud800"})",
       "{\"node_id\":\"a\",\"timestamp\":5,\"x\":\"\xC3\xA9\"}",
       "{\"node_id\":\"a\",\"timestamp\":5,\"x\":\"\xED\xA0\x80\"}",
-      R"({"node_id":"a","timestamp":5,"delay":[12345678901234567890123],"doppler":[1],"snr":[1]})",
       R"({"node_id":"a","timestamp":5,"delay":[NaN],"doppler":[1],"snr":[1]})",
       R"({"node_id":"a","timestamp":5,"delay":[1e400],"doppler":[1],"snr":[1]})",
       R"({"node_id":"a","type":"heartbeat","x":1})",
@@ -405,6 +417,55 @@ TEST(ParserPathsTest, FramePathAgreesWithTheReferencePath) {
       std::string(R"({"node_id":"a","timestamp":5})") + '\0',
       "[]",
       "",
+      "{}",
+      R"({"node_id":"a","timestamp":5)",
+      R"({"node_id":"a","timestamp":5}})",
+      R"({"node_id":"a","timestamp":5,})",
+      R"({"node_id":"a",,"timestamp":5})",
+      R"({"node_id":"a" "timestamp":5})",
+      R"({"node_id":"a","timestamp":5,"x"})",
+      R"({"node_id":"a","timestamp":5,"x":[1,]})",
+      R"({"node_id":"a","timestamp":5,"x":{"y"}})",
+      R"({"node_id":"a","timestamp":5,"x":{1:2}})",
+      R"({"node_id":"a","timestamp":5,"x":nul})",
+      R"({"node_id":"a","timestamp":5,"x":nullx})",
+      R"({"node_id":"a","timestamp":5,"x":True})",
+      R"({"node_id":"a","timestamp":5,"x":'y'})",
+      R"({"node_id":a,"timestamp":5})",
+      R"({"node_id":"a","timestamp":5,"x":"unterminated})",
+      // Numbers outside the grammar, and inside it but beyond what the frame path takes.
+      R"({"node_id":"a","timestamp":05})",
+      R"({"node_id":"a","timestamp":+5})",
+      R"({"node_id":"a","timestamp":5,"delay":[-],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1.],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[.5],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1e],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1e+],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[-01],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[0x10],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1-2],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1e100],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1e-100],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[123456789012345678901234567890123],)"
+      R"("doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":1e3})",
+      R"({"node_id":"a","timestamp":9007199254740992})",
+      R"({"node_id":"a","timestamp":18446744073709551616})",
+      // Fields that relate to each other, checked once all are read.
+      R"({"timestamp":5})",
+      R"({"node_id":"a"})",
+      R"({"node_id":"a b","timestamp":5})",
+      R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1,2],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],"adsb":[null,null]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],"adsb":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":[1],"doppler":[1],"snr":[1],"adsb":{}})",
+      R"({"node_id":"a","timestamp":5,"delay":["1"],"doppler":[1],"snr":[1]})",
+      R"({"node_id":"a","timestamp":5,"delay":1,"doppler":[1],"snr":[1]})",
+      R"({"node_id":1,"timestamp":5})",
+      R"({"node_id":"a","token":null,"timestamp":5})",
+      R"({"node_id":"a","type":"detection","type":"heartbeat","timestamp":5})",
+      R"({"node_id":"a","type":"heartbeat","type":"detection","timestamp":5})",
   };
   for (const std::string& line : reference_path_lines) {
     EXPECT_EQ(agreement.Compare(line), "") << line;

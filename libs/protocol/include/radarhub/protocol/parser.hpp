@@ -21,10 +21,9 @@ struct ParseLimits {
   size_t max_advertisement_bytes = 16 * 1024;
 };
 
-// Bytes after a line that Parse may touch. The frame path (simdjson) reads whole 64-byte blocks, so
-// it reads up to 64 bytes past the line; the reference path (RapidJSON, in place) overwrites
+// Bytes after a line that Parse may touch: the reference path (RapidJSON, in place) overwrites
 // line[size] with NUL and may read a truncated UTF-8 sequence up to 3 bytes past it.
-inline constexpr size_t kLinePadding = 64;
+inline constexpr size_t kLinePadding = 4;
 
 enum class MessageType : uint8_t { kFrame, kHeartbeat, kUnknown };
 
@@ -73,11 +72,13 @@ struct Message {
 // of protocol.md. No heap allocation per detection, and none per frame once warm. Not thread-safe:
 // use one per thread or per connection.
 //
-// Two paths. A frame as nodes send it (ASCII, no escapes, no outlandish numbers, up to
-// kFramePathMaxBytes) is parsed by simdjson, several times faster than RapidJSON; it is accepted
-// there only if every rule holds. Everything else (any rejection, heartbeats, escapes, non-ASCII,
-// big lines) goes to the reference path: RapidJSON in place into a pooled DOM, which decides the precise rejection reason. Both give
-// the same result on every line the frame path accepts (tests/fuzz/line_fuzz.cpp checks it).
+// Two paths. A frame as nodes send it (printable ASCII strings without escapes, numbers of up to
+// 32 characters, up to kFramePathMaxBytes) is read by the frame path: one pass that checks the
+// grammar and every rule while writing numbers straight into the frame, no document built; it
+// accepts the line only if every rule holds. Everything else (any rejection, heartbeats, escapes,
+// non-ASCII, outlandish numbers, big lines) goes to the reference path: RapidJSON in place into a
+// pooled DOM, which decides the precise rejection reason. Both give the same result on every line
+// the frame path accepts (tests/fuzz/line_fuzz.cpp checks it).
 class Parser final {
  public:
   enum class Path : uint8_t { kFrame, kReference };
@@ -98,7 +99,7 @@ class Parser final {
   // Which path decided the last line.
   Path last_path() const { return last_path_; }
 
-  // Longest line the frame path takes: its buffers grow to about 14 times the longest line seen.
+  // Longest line the frame path takes: its record of an "adsb" array grows with the line.
   static constexpr size_t kFramePathMaxBytes = 64 * 1024;
 
  private:
@@ -106,8 +107,10 @@ class Parser final {
   // parse, which with the default allocator would be a malloc/free pair per line.
   using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, JsonAllocator, JsonAllocator>;
 
-  struct FramePath;
-  bool ParseFrame(const char* line, size_t size, Message& out);
+  struct FramePath;  // frame_path.hpp
+  // The frame path (frame_path.cpp): true with `out` filled, or false to leave the line to the
+  // reference path, whatever the reason.
+  bool ScanFrame(const char* line, size_t size, Message& out);
   Reject ParseJson(char* line, size_t size, bool ascii);
   Reject ReadFrame(const JsonValue& root, Message& out);
   Reject ReadHeartbeat(const JsonValue& root, Message& out);
