@@ -5,8 +5,7 @@
 // declines, and the reference path decides (parser.cpp; tests/support/parser_agreement.hpp and
 // tests/fuzz/line_fuzz.cpp hold the two to the same result on every line).
 
-#include <algorithm>
-#include <iterator>
+#include <array>
 
 #include "frame_path.hpp"
 #include "json_number.hpp"
@@ -21,6 +20,16 @@ namespace {
 constexpr ptrdiff_t kMaxNumberBytes = 32;
 constexpr int kMaxExponent = 99;
 
+// Printable ASCII but the two bytes that end or escape a string: what a string may hold here.
+constexpr auto kPlainStringByte = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x80; ++c) plain[static_cast<size_t>(c)] = c != '"' && c != '\\';
+  return plain;
+}();
+
+// Reads a line that ends in a NUL sentinel at `end`: no byte before it is compared against the
+// end, since the sentinel stops every token (a NUL is not whitespace, not part of a number or a
+// literal, and not allowed in a string). A NUL inside the line stops them the same way.
 class Scanner {
  public:
   Scanner(const char* begin, const char* end, int max_depth)
@@ -29,13 +38,13 @@ class Scanner {
   // True and past `c` when the next token is `c`.
   bool Consume(char c) {
     SkipSpace();
-    if (p_ == end_ || *p_ != c) return false;
+    if (*p_ != c) return false;
     ++p_;
     return true;
   }
   char Peek() {
     SkipSpace();
-    return p_ != end_ ? *p_ : '\0';
+    return *p_;
   }
   bool AtEnd() {
     SkipSpace();
@@ -46,20 +55,15 @@ class Scanner {
   bool String(std::string_view& out) {
     if (!Consume('"')) return false;
     const char* const begin = p_;
-    for (; p_ != end_; ++p_) {
-      const auto c = static_cast<unsigned char>(*p_);
-      if (c == '"') {
-        out = {begin, static_cast<size_t>(p_++ - begin)};
-        return true;
-      }
-      if (c < 0x20 || c >= 0x80 || c == '\\') return false;
-    }
-    return false;
+    while (kPlainStringByte[static_cast<unsigned char>(*p_)]) ++p_;
+    if (*p_ != '"') return false;
+    out = {begin, static_cast<size_t>(p_++ - begin)};
+    return true;
   }
 
   bool Number(json::Number& out) {
     SkipSpace();
-    const char* const end = json::ScanNumber(p_, end_, out);
+    const char* const end = json::ScanNumber<true>(p_, end_, out);
     if (end == nullptr || end - p_ > kMaxNumberBytes || out.exponent > kMaxExponent ||
         out.exponent < -kMaxExponent) {
       return false;
@@ -82,12 +86,12 @@ class Scanner {
   }
 
   // Any JSON value nested at `depth` (the root object is 1), checked; recorded in `tape` if given.
-  bool Value(int depth, std::vector<TapeEntry>* tape) {
+  bool Value(int depth, Tape* tape) {
     switch (Peek()) {
       case '"': {
         std::string_view s;
         if (!String(s)) return false;
-        if (tape != nullptr) tape->push_back({pb::JsonKind::kString, 1, 0, s});
+        if (tape != nullptr) tape->Push({pb::JsonKind::kString, 1, 0, s});
         return true;
       }
       case '{':
@@ -103,37 +107,41 @@ class Scanner {
       default: {
         json::Number n;
         if (!Number(n)) return false;
-        if (tape != nullptr) tape->push_back({pb::JsonKind::kNumber, 1, n.AsDouble(), {}});
+        if (tape != nullptr) tape->Push({pb::JsonKind::kNumber, 1, n.AsDouble(), {}});
         return true;
       }
     }
   }
 
-  bool Literal(std::string_view word, pb::JsonKind kind, std::vector<TapeEntry>* tape) {
+  bool Literal(std::string_view word, pb::JsonKind kind, Tape* tape) {
     if (static_cast<size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word)
       return false;
     p_ += word.size();
-    if (tape != nullptr) tape->push_back({kind, 1, 0, {}});
+    if (tape != nullptr) tape->Push({kind, 1, 0, {}});
     return true;
   }
 
  private:
   void SkipSpace() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\r' || *p_ == '\n')) ++p_;
+    // Nodes rarely put whitespace between tokens: one comparison when there is none.
+    while (static_cast<unsigned char>(*p_) <= ' ' &&
+           (*p_ == ' ' || *p_ == '\t' || *p_ == '\r' || *p_ == '\n')) {
+      ++p_;
+    }
   }
 
-  bool Container(int depth, bool object, std::vector<TapeEntry>* tape) {
+  bool Container(int depth, bool object, Tape* tape) {
     if (depth > max_depth_) return false;
     ++p_;
     const size_t at = tape != nullptr ? tape->size() : 0;
-    if (tape != nullptr) tape->push_back({object ? pb::JsonKind::kObject : pb::JsonKind::kArray});
+    if (tape != nullptr) tape->Push({object ? pb::JsonKind::kObject : pb::JsonKind::kArray});
     const char close = object ? '}' : ']';
     if (!Consume(close)) {
       do {
         if (object) {
           std::string_view key;
           if (!String(key) || !Consume(':')) return false;
-          if (tape != nullptr) tape->push_back({pb::JsonKind::kString, 1, 0, key});
+          if (tape != nullptr) tape->Push({pb::JsonKind::kString, 1, 0, key});
         }
         if (!Value(depth + 1, tape)) return false;
       } while (Consume(','));
@@ -149,12 +157,28 @@ class Scanner {
 };
 
 enum Field { kNodeId, kToken, kType, kTimestamp, kDelay, kDoppler, kSnr, kAdsb, kOther };
-constexpr std::string_view kFieldNames[kOther] = {"node_id", "token",   "type", "timestamp",
-                                                  "delay",   "doppler", "snr",  "adsb"};
+
+Field FieldOf(std::string_view key) {
+  switch (key.size()) {
+    case 3:
+      return key == "snr" ? kSnr : kOther;
+    case 4:
+      return key == "type" ? kType : key == "adsb" ? kAdsb : kOther;
+    case 5:
+      return key == "token" ? kToken : key == "delay" ? kDelay : kOther;
+    case 7:
+      return key == "node_id" ? kNodeId : key == "doppler" ? kDoppler : kOther;
+    case 9:
+      return key == "timestamp" ? kTimestamp : kOther;
+    default:
+      return kOther;
+  }
+}
 
 }  // namespace
 
-bool Parser::ScanFrame(const char* line, size_t size, Message& out) {
+bool Parser::ScanFrame(char* line, size_t size, Message& out) {
+  line[size] = '\0';  // the scanner's sentinel, in the padding
   Scanner s(line, line + size, limits_.max_depth);
   if (limits_.max_depth < 1 || !s.Consume('{')) return false;
   // A repeated key counts last, as in the reference path: each occurrence is checked as it comes
@@ -163,13 +187,12 @@ bool Parser::ScanFrame(const char* line, size_t size, Message& out) {
   bool present[kOther] = {};
   bool adsb_null = false;
   std::vector<double>* const arrays[3] = {&delay_, &doppler_, &snr_};
-  std::vector<TapeEntry>& adsb = frame_path_->adsb;
+  Tape& adsb = frame_path_->adsb;
   if (!s.Consume('}')) {
     do {
       std::string_view key;
       if (!s.String(key) || !s.Consume(':')) return false;
-      const auto field = static_cast<Field>(
-          std::find(std::begin(kFieldNames), std::end(kFieldNames), key) - std::begin(kFieldNames));
+      const Field field = FieldOf(key);
       switch (field) {
         case kNodeId:
           if (!s.String(out.node_id)) return false;
@@ -195,7 +218,7 @@ bool Parser::ScanFrame(const char* line, size_t size, Message& out) {
           if (!s.NumberArray(*arrays[field - kDelay], limits_.max_detections)) return false;
           break;
         case kAdsb:
-          adsb.clear();
+          adsb.Clear();
           adsb_null = s.Peek() == 'n';
           if (adsb_null ? !s.Literal("null", pb::JsonKind::kNull, nullptr)
                         : s.Peek() != '[' || !s.Value(2, &adsb)) {

@@ -3,6 +3,7 @@
 // The parser's frame path (frame_path.cpp): a single-pass scanner for frames as nodes send them.
 // Private to the protocol library.
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -41,8 +42,28 @@ struct TapeAccess {
   }
 };
 
+// Entries appended without a capacity check on the common path: std::vector's push_back is not
+// inlined into the recursive scanner, and costs more than the scan of the value it records.
+class Tape {
+ public:
+  void Clear() { size_ = 0; }
+  TapeEntry& Push(TapeEntry entry) {
+    if (size_ == entries_.size()) Grow();
+    return entries_[size_++] = entry;
+  }
+  size_t size() const { return size_; }
+  TapeEntry& operator[](size_t i) { return entries_[i]; }
+  const TapeEntry& front() const { return entries_.front(); }
+
+ private:
+  [[gnu::noinline]] void Grow() { entries_.resize(std::max<size_t>(64, 2 * entries_.size())); }
+
+  std::vector<TapeEntry> entries_;
+  size_t size_ = 0;
+};
+
 struct Parser::FramePath {
-  std::vector<TapeEntry> adsb;  // the last "adsb" array, when it is one
+  Tape adsb;  // the last "adsb" array, when it is one
 };
 
 }  // namespace radarhub::protocol

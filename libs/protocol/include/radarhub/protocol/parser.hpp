@@ -110,7 +110,7 @@ class Parser final {
   struct FramePath;  // frame_path.hpp
   // The frame path (frame_path.cpp): true with `out` filled, or false to leave the line to the
   // reference path, whatever the reason.
-  bool ScanFrame(const char* line, size_t size, Message& out);
+  bool ScanFrame(char* line, size_t size, Message& out);
   Reject ParseJson(char* line, size_t size, bool ascii);
   Reject ReadFrame(const JsonValue& root, Message& out);
   Reject ReadHeartbeat(const JsonValue& root, Message& out);
