@@ -3,8 +3,8 @@
 // JSON numbers to values, shared by the parser's two paths so that they convert every number the
 // same way, bit for bit. Private to the protocol library.
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 
 namespace radarhub::protocol::json {
@@ -86,7 +86,8 @@ template <bool kTerminated = false>
     p += more(p) && (*p == '-' || *p == '+');
     if (!more(p) || !IsDigit(*p)) return nullptr;
     // Saturating: "1e-99999999999" is valid JSON (zero).
-    for (; more(p) && IsDigit(*p); ++p) out.exponent = std::min(out.exponent * 10 + (*p - '0'), 1000);
+    for (; more(p) && IsDigit(*p); ++p)
+      out.exponent = std::min(out.exponent * 10 + (*p - '0'), 1000);
     if (exponent_negative) out.exponent = -out.exponent;
     has_exponent = true;
   }
@@ -110,6 +111,5 @@ template <bool kTerminated = false>
   out.d = negative ? -value : value;
   return p;
 }
-
 
 }  // namespace radarhub::protocol::json

@@ -213,7 +213,6 @@ const AdsbEntry* EncodeAdsb(const typename Access::Value& array, std::vector<Ads
   return entries.data();
 }
 
-
 // The reference path's DOM, for StructEncoder.
 struct RapidJsonAccess {
   using Value = JsonValue;

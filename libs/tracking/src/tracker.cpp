@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <unordered_map>
 
@@ -20,19 +21,36 @@ constexpr double kMaxNegativeDelayKm = 10;
 
 double NormalCdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 
+// The aircraft a track carries, and the one it may switch to.
+struct AdsbLabel {
+  std::string hex;
+  std::string pending_hex;
+  uint32_t pending_hex_hits = 0;
+};
+
 struct Track {
   uint64_t id = 0;
-  TrackStatus status = TrackStatus::kTentative;
   ImmFilter filter;
   int64_t started_ms = 0, updated_ms = 0;
-  uint32_t hits = 0, misses = 0, length = 0;
   double score = 0, peak_score = 0;
+  // Null until a detection with an ADS-B hex reaches the track: most tracks are clutter and never
+  // carry one.
+  std::unique_ptr<AdsbLabel> label;
+  uint32_t hits = 0, misses = 0, length = 0;
+  uint32_t detection = 0;  // when associated: this frame's detection, in Impl::detections_
+  TrackStatus status = TrackStatus::kTentative;
   bool ever_confirmed = false;
-  std::string hex, pending_hex;
-  uint32_t pending_hex_hits = 0;
   bool associated = false;
-  Detection detection;
 };
+
+// A node in clutter holds dozens of tracks, mostly tentative: the tracker's memory per node
+// follows this size (bench/tracker_10k.sh).
+static_assert(sizeof(Track) <= 200, "a track's size is a memory budget");
+
+const std::string& HexOf(const Track& t) {
+  static const std::string kNone;
+  return t.label != nullptr ? t.label->hex : kNone;
+}
 
 // A track's prediction for the frame being processed: the predicted measurement and its
 // covariance (combined, and per motion model with the model's weight), and the detection
@@ -49,13 +67,6 @@ struct Prediction {
   double pd = 0;
 };
 
-// One per track of tracks_ as it was when the frame was predicted, in the same order (tracks that
-// start in this frame come after and have none).
-std::vector<Prediction>& PredictionScratch() {
-  thread_local std::vector<Prediction> predictions;
-  return predictions;
-}
-
 // A usable detection of this frame, with its measurement noise.
 struct Measured {
   size_t index = 0;  // into the frame
@@ -65,6 +76,24 @@ struct Measured {
   bool in_gate = false;  // inside the gate of a confirmed or coasting track
 };
 
+// What Process works in, alive only during it: per worker thread rather than per tracker, since a
+// tracker follows thousands of nodes (one MultiTargetTracker each) on a few threads.
+struct FrameScratch {
+  // One per track of tracks_ as it was when the frame was predicted, in the same order (tracks
+  // that start in this frame come after and have none).
+  std::vector<Prediction> predictions;
+  std::vector<Measured> measured;  // sorted by delay
+  AssignmentSolver solver;
+  std::vector<size_t> rows, cols, parent;
+  std::vector<double> gain;
+  std::vector<int> row_to_col;
+};
+
+FrameScratch& ThreadScratch() {
+  thread_local FrameScratch scratch;
+  return scratch;
+}
+
 }  // namespace
 
 class MultiTargetTracker::Impl {
@@ -72,9 +101,11 @@ class MultiTargetTracker::Impl {
   explicit Impl(TrackerSettings settings)
       : s_(settings),
         hz_per_km_s_(-1000.0 / (kSpeedOfLight / settings.transmitter_hz)),
-        quiet_{settings.jerk_hz_s2 / std::abs(hz_per_km_s_), settings.quiet_mean_s},
-        manoeuvre_{settings.manoeuvre_jerk_hz_s2 / std::abs(hz_per_km_s_),
-                   settings.manoeuvre_mean_s},
+        filter_config_{
+            .hz_per_km_s = hz_per_km_s_,
+            .quiet = {settings.jerk_hz_s2 / std::abs(hz_per_km_s_), settings.quiet_mean_s},
+            .manoeuvre = {settings.manoeuvre_jerk_hz_s2 / std::abs(hz_per_km_s_),
+                          settings.manoeuvre_mean_s}},
         clutter_per_frame_(settings.initial_clutter_per_frame),
         pd_(settings.pd) {}
 
@@ -99,6 +130,10 @@ class MultiTargetTracker::Impl {
   void NotchUpdate(Track& track, const Prediction& p);
   void StartTracks();
   void Label(Track& track, const std::string& hex);
+  uint32_t Remember(const Detection& d) {
+    detections_.push_back(d);
+    return static_cast<uint32_t>(detections_.size() - 1);
+  }
   void Prune(int64_t now_ms);
   void Publish(int64_t timestamp_ms);
   TrackState StateOf(const Track& track, int64_t timestamp_ms) const;
@@ -106,24 +141,21 @@ class MultiTargetTracker::Impl {
 
   const TrackerSettings s_;
   const double hz_per_km_s_;
-  const ImmFilter::Model quiet_, manoeuvre_;
+  const ImmFilter::Config filter_config_;  // every track's filter points here
   double clutter_per_frame_;
   double pd_;  // learnt from confirmed tracks where the notch does not hide them
   std::vector<Track> tracks_;
-  std::vector<Measured> measured_;                       // sorted by delay
+  // The detections tracks took in the last frame (Track::detection): as of the last Process, the
+  // frame itself may be gone.
+  std::vector<Detection> detections_;
   std::unordered_map<std::string, uint64_t> hex_owner_;  // one live track per ADS-B hex
   uint64_t next_id_ = 1;
   bool has_frame_ = false;
   int64_t last_ms_ = 0;
-  double frame_interval_s_ = 0;                     // smoothed; 0 until two frames were seen
-  const Frame* current_frame_ = nullptr;            // during Process
-  std::vector<Prediction>* predictions_ = nullptr;  // during Process: PredictionScratch()
+  double frame_interval_s_ = 0;           // smoothed; 0 until two frames were seen
+  const Frame* current_frame_ = nullptr;  // during Process
+  FrameScratch* scratch_ = nullptr;       // during Process: ThreadScratch()
   FrameResult result_;
-  AssignmentSolver solver_;
-  // Scratch, reused per frame.
-  std::vector<size_t> rows_, cols_, parent_;
-  std::vector<double> gain_;
-  std::vector<int> row_to_col_;
 };
 
 MotionFilter::MeasurementCovariance MultiTargetTracker::Impl::NoiseFor(double snr_db) const {
@@ -136,7 +168,7 @@ MotionFilter::MeasurementCovariance MultiTargetTracker::Impl::NoiseFor(double sn
 }
 
 void MultiTargetTracker::Impl::Measure(const Frame& frame) {
-  measured_.clear();
+  scratch_->measured.clear();
   for (size_t i = 0; i < frame.detections.size(); ++i) {
     const Detection& d = frame.detections[i];
     // Whatever a node sends is finite (the ingest checks), not necessarily a radar return.
@@ -145,17 +177,18 @@ void MultiTargetTracker::Impl::Measure(const Frame& frame) {
         d.delay_km < -kMaxNegativeDelayKm || d.delay_km > s_.max_delay_km) {
       continue;
     }
-    measured_.push_back({.index = i, .z = {d.delay_km, d.doppler_hz}, .noise = NoiseFor(d.snr_db)});
+    scratch_->measured.push_back(
+        {.index = i, .z = {d.delay_km, d.doppler_hz}, .noise = NoiseFor(d.snr_db)});
   }
-  std::sort(measured_.begin(), measured_.end(),
+  std::sort(scratch_->measured.begin(), scratch_->measured.end(),
             [](const Measured& a, const Measured& b) { return a.z(0) < b.z(0); });
 }
 
 void MultiTargetTracker::Impl::PredictAll(double dt) {
-  predictions_->resize(tracks_.size());
+  scratch_->predictions.resize(tracks_.size());
   for (size_t i = 0; i < tracks_.size(); ++i) {
     Track& t = tracks_[i];
-    Prediction& p = (*predictions_)[i];
+    Prediction& p = scratch_->predictions[i];
     t.filter.Predict(dt);
     p.predicted = t.filter.Predicted();
     p.predicted_cov = t.filter.PredictedCovariance();
@@ -218,14 +251,14 @@ double MultiTargetTracker::Impl::PairGain(const Prediction& p, const Measured& m
 // detections still free. Tracks and detections linked by gates form clusters, each solved
 // optimally on its own, so the cost follows the clusters' sizes, not the frame's.
 void MultiTargetTracker::Impl::Associate(bool confirmed_stage, double log_clutter) {
-  rows_.clear();
+  scratch_->rows.clear();
   for (size_t i = 0; i < tracks_.size(); ++i) {
     const bool confirmed = tracks_[i].status != TrackStatus::kTentative;
-    if (confirmed == confirmed_stage) rows_.push_back(i);
+    if (confirmed == confirmed_stage) scratch_->rows.push_back(i);
   }
-  if (rows_.empty()) return;
-  if (measured_.empty()) {
-    for (size_t row : rows_) Miss(tracks_[row], (*predictions_)[row]);
+  if (scratch_->rows.empty()) return;
+  if (scratch_->measured.empty()) {
+    for (size_t row : scratch_->rows) Miss(tracks_[row], scratch_->predictions[row]);
     return;
   }
   // Candidate pairs through the delay-sorted detections: only those within the delay window.
@@ -234,32 +267,34 @@ void MultiTargetTracker::Impl::Associate(bool confirmed_stage, double log_clutte
     double gain;
   };
   std::vector<Pair> pairs;
-  for (size_t r = 0; r < rows_.size(); ++r) {
-    const Prediction& p = (*predictions_)[rows_[r]];
+  for (size_t r = 0; r < scratch_->rows.size(); ++r) {
+    const Prediction& p = scratch_->predictions[scratch_->rows[r]];
     const double half = std::sqrt(
         s_.gate * (p.gate_delay_var + std::pow(s_.noise_scale_max * s_.sigma_delay_km, 2)));
-    const auto lo = std::lower_bound(measured_.begin(), measured_.end(), p.predicted(0) - half,
+    const auto lo = std::lower_bound(scratch_->measured.begin(), scratch_->measured.end(),
+                                     p.predicted(0) - half,
                                      [](const Measured& m, double v) { return m.z(0) < v; });
-    for (auto it = lo; it != measured_.end() && it->z(0) <= p.predicted(0) + half; ++it) {
+    for (auto it = lo; it != scratch_->measured.end() && it->z(0) <= p.predicted(0) + half; ++it) {
       const double g = PairGain(p, *it, log_clutter);
       if (confirmed_stage && g > 0) it->in_gate = true;
       if (it->taken || g <= 0) continue;
-      pairs.push_back({r, static_cast<size_t>(it - measured_.begin()), g});
+      pairs.push_back({r, static_cast<size_t>(it - scratch_->measured.begin()), g});
     }
   }
   if (pairs.empty()) {
-    for (size_t row : rows_) Miss(tracks_[row], (*predictions_)[row]);
+    for (size_t row : scratch_->rows) Miss(tracks_[row], scratch_->predictions[row]);
     return;
   }
   // Union-find over rows (0..R-1) and detections (R..R+D-1).
-  const size_t nr = rows_.size(), nd = measured_.size();
-  parent_.resize(nr + nd);
-  std::iota(parent_.begin(), parent_.end(), size_t{0});
+  const size_t nr = scratch_->rows.size(), nd = scratch_->measured.size();
+  scratch_->parent.resize(nr + nd);
+  std::iota(scratch_->parent.begin(), scratch_->parent.end(), size_t{0});
   auto find = [this](size_t x) {
-    while (parent_[x] != x) x = parent_[x] = parent_[parent_[x]];
+    while (scratch_->parent[x] != x)
+      x = scratch_->parent[x] = scratch_->parent[scratch_->parent[x]];
     return x;
   };
-  for (const Pair& p : pairs) parent_[find(p.row)] = find(nr + p.col);
+  for (const Pair& p : pairs) scratch_->parent[find(p.row)] = find(nr + p.col);
   // Group pairs by cluster root.
   std::sort(pairs.begin(), pairs.end(), [&](const Pair& a, const Pair& b) {
     const size_t ra = find(a.row), rb = find(b.row);
@@ -285,7 +320,7 @@ void MultiTargetTracker::Impl::Associate(bool confirmed_stage, double log_clutte
       };
       unique(cluster_rows);
       unique(cluster_cols);
-      gain_.assign(cluster_rows.size() * cluster_cols.size(), 0);
+      scratch_->gain.assign(cluster_rows.size() * cluster_cols.size(), 0);
       for (size_t k = begin; k < end; ++k) {
         const size_t r = static_cast<size_t>(
             std::lower_bound(cluster_rows.begin(), cluster_rows.end(), pairs[k].row) -
@@ -293,12 +328,14 @@ void MultiTargetTracker::Impl::Associate(bool confirmed_stage, double log_clutte
         const size_t c = static_cast<size_t>(
             std::lower_bound(cluster_cols.begin(), cluster_cols.end(), pairs[k].col) -
             cluster_cols.begin());
-        gain_[r * cluster_cols.size() + c] = pairs[k].gain;
+        scratch_->gain[r * cluster_cols.size() + c] = pairs[k].gain;
       }
-      AssignMaxGain(solver_, gain_, cluster_rows.size(), cluster_cols.size(), row_to_col_);
+      AssignMaxGain(scratch_->solver, scratch_->gain, cluster_rows.size(), cluster_cols.size(),
+                    scratch_->row_to_col);
       for (size_t r = 0; r < cluster_rows.size(); ++r) {
-        if (row_to_col_[r] >= 0) {
-          hits.emplace_back(cluster_rows[r], cluster_cols[static_cast<size_t>(row_to_col_[r])]);
+        if (scratch_->row_to_col[r] >= 0) {
+          hits.emplace_back(cluster_rows[r],
+                            cluster_cols[static_cast<size_t>(scratch_->row_to_col[r])]);
         }
       }
     }
@@ -306,12 +343,13 @@ void MultiTargetTracker::Impl::Associate(bool confirmed_stage, double log_clutte
   }
   for (const auto& [row, col] : hits) row_hit[row] = 1;
   for (size_t r = 0; r < nr; ++r) {
-    if (!row_hit[r]) Miss(tracks_[rows_[r]], (*predictions_)[rows_[r]]);
+    if (!row_hit[r]) Miss(tracks_[scratch_->rows[r]], scratch_->predictions[scratch_->rows[r]]);
   }
   // Hits last: their labels may take a hex from a track of this stage that missed.
   for (const auto& [row, col] : hits) {
-    measured_[col].taken = true;
-    Hit(tracks_[rows_[row]], (*predictions_)[rows_[row]], measured_[col], log_clutter);
+    scratch_->measured[col].taken = true;
+    Hit(tracks_[scratch_->rows[row]], scratch_->predictions[scratch_->rows[row]],
+        scratch_->measured[col], log_clutter);
   }
 }
 
@@ -324,10 +362,10 @@ void MultiTargetTracker::Impl::Hit(Track& t, const Prediction& p, const Measured
   t.misses = 0;
   t.updated_ms = current_frame_->timestamp_ms;
   t.associated = true;
-  t.detection = current_frame_->detections[m.index];
-  if (!t.detection.adsb_hex.empty()) {
+  t.detection = Remember(current_frame_->detections[m.index]);
+  if (const std::string& hex = detections_[t.detection].adsb_hex; !hex.empty()) {
     t.score += s_.adsb_score_bonus;
-    Label(t, t.detection.adsb_hex);
+    Label(t, hex);
   }
   t.peak_score = std::max(t.peak_score, t.score);
   if (t.status == TrackStatus::kCoasting ||
@@ -383,9 +421,10 @@ void MultiTargetTracker::Impl::NotchUpdate(Track& t, const Prediction& p) {
 // targets less often than the default assumes, and then misses must cost less.
 void MultiTargetTracker::Impl::LearnPd() {
   // Tracks started in this frame (length 1, after the predicted ones) are skipped.
-  for (size_t i = 0; i < predictions_->size(); ++i) {
+  for (size_t i = 0; i < scratch_->predictions.size(); ++i) {
     const Track& t = tracks_[i];
-    if (t.status == TrackStatus::kTentative || t.length <= 1 || (*predictions_)[i].pd < 0.8 * pd_) {
+    if (t.status == TrackStatus::kTentative || t.length <= 1 ||
+        scratch_->predictions[i].pd < 0.8 * pd_) {
       continue;
     }
     pd_ += s_.pd_smoothing * ((t.associated ? 1.0 : 0.0) - pd_);
@@ -398,25 +437,25 @@ void MultiTargetTracker::Impl::LearnPd() {
 void MultiTargetTracker::Impl::StartTracks() {
   const double accel_sd = s_.initial_doppler_rate_sd_hz_s / std::abs(hz_per_km_s_);
   // Grow by a quarter, not by doubling: a node in clutter holds ~20 tentative tracks and ~30 for
-  // a moment each frame, and a vector keeps its largest capacity (tracks are ~600 bytes each).
+  // a moment each frame, and a vector keeps its largest capacity.
   const auto starting =
-      static_cast<size_t>(std::count_if(measured_.begin(), measured_.end(),
+      static_cast<size_t>(std::count_if(scratch_->measured.begin(), scratch_->measured.end(),
                                         [](const Measured& m) { return !m.taken && !m.in_gate; }));
   if (tracks_.size() + starting > tracks_.capacity()) {
     const size_t needed = tracks_.size() + starting;
     tracks_.reserve(needed + needed / 4 + 4);
   }
-  for (const Measured& m : measured_) {
+  for (const Measured& m : scratch_->measured) {
     if (m.taken || m.in_gate) continue;
-    Track t{.id = next_id_++, .filter = ImmFilter(hz_per_km_s_, quiet_, manoeuvre_)};
+    Track t{.id = next_id_++, .filter = ImmFilter(filter_config_)};
     t.filter.Start(m.z, m.noise, accel_sd);
     t.started_ms = t.updated_ms = current_frame_->timestamp_ms;
     t.hits = t.length = 1;
     t.associated = true;
-    t.detection = current_frame_->detections[m.index];
-    if (!t.detection.adsb_hex.empty()) {
+    t.detection = Remember(current_frame_->detections[m.index]);
+    if (const std::string& hex = detections_[t.detection].adsb_hex; !hex.empty()) {
       t.score += s_.adsb_score_bonus;
-      Label(t, t.detection.adsb_hex);
+      Label(t, hex);
     }
     t.peak_score = t.score;
     tracks_.push_back(std::move(t));
@@ -435,32 +474,35 @@ void MultiTargetTracker::Impl::Label(Track& t, const std::string& hex) {
       }
     }
   }
-  if (t.hex == hex) {
-    t.pending_hex.clear();
-    t.pending_hex_hits = 0;
+  if (t.label == nullptr) t.label = std::make_unique<AdsbLabel>();
+  AdsbLabel& label = *t.label;
+  if (label.hex == hex) {
+    label.pending_hex.clear();
+    label.pending_hex_hits = 0;
     hex_owner_[hex] = t.id;
     // Another track may hold it from before (it took it while this one was unlabelled).
   } else {
-    if (!t.hex.empty()) {
-      if (t.pending_hex == hex) {
-        ++t.pending_hex_hits;
+    if (!label.hex.empty()) {
+      if (label.pending_hex == hex) {
+        ++label.pending_hex_hits;
       } else {
-        t.pending_hex = hex;
-        t.pending_hex_hits = 1;
+        label.pending_hex = hex;
+        label.pending_hex_hits = 1;
       }
-      if (t.pending_hex_hits < s_.adsb_switch_hits) return;
-      if (const auto own = hex_owner_.find(t.hex); own != hex_owner_.end() && own->second == t.id) {
+      if (label.pending_hex_hits < s_.adsb_switch_hits) return;
+      if (const auto own = hex_owner_.find(label.hex);
+          own != hex_owner_.end() && own->second == t.id) {
         hex_owner_.erase(own);
       }
     }
-    t.hex = hex;
-    t.pending_hex.clear();
-    t.pending_hex_hits = 0;
+    label.hex = hex;
+    label.pending_hex.clear();
+    label.pending_hex_hits = 0;
   }
   const auto [it, fresh] = hex_owner_.try_emplace(hex, t.id);
   if (!fresh && it->second != t.id) {
     for (Track& other : tracks_) {
-      if (other.id == it->second && other.hex == hex) other.hex.clear();
+      if (other.id == it->second && HexOf(other) == hex) other.label->hex.clear();
     }
     it->second = t.id;
   }
@@ -484,8 +526,8 @@ void MultiTargetTracker::Impl::Prune(int64_t now_ms) {
   for (size_t i = 0; i < tracks_.size(); ++i) {
     Track& t = tracks_[i];
     if (expired(t)) {
-      if (!t.hex.empty()) {
-        if (const auto own = hex_owner_.find(t.hex);
+      if (!HexOf(t).empty()) {
+        if (const auto own = hex_owner_.find(HexOf(t));
             own != hex_owner_.end() && own->second == t.id) {
           hex_owner_.erase(own);
         }
@@ -497,7 +539,7 @@ void MultiTargetTracker::Impl::Prune(int64_t now_ms) {
     if (kept != i) tracks_[kept] = std::move(t);
     ++kept;
   }
-  tracks_.resize(kept, Track{.filter = ImmFilter(hz_per_km_s_, quiet_, manoeuvre_)});
+  tracks_.erase(tracks_.begin() + static_cast<ptrdiff_t>(kept), tracks_.end());
 }
 
 TrackState MultiTargetTracker::Impl::StateOf(const Track& t, int64_t timestamp_ms) const {
@@ -522,10 +564,10 @@ TrackState MultiTargetTracker::Impl::StateOf(const Track& t, int64_t timestamp_m
   out.misses = t.misses;
   out.length = t.length;
   out.score = t.score;
-  out.adsb_hex = t.hex;
+  out.adsb_hex = HexOf(t);
   out.ever_confirmed = t.ever_confirmed;
   out.associated = t.associated;
-  if (t.associated) out.detection = t.detection;
+  if (t.associated) out.detection = detections_[t.detection];
   return out;
 }
 
@@ -550,9 +592,10 @@ FrameResult& MultiTargetTracker::Impl::Process(const Frame& frame) {
   has_frame_ = true;
   last_ms_ = frame.timestamp_ms;
   current_frame_ = &frame;
-  predictions_ = &PredictionScratch();
+  scratch_ = &ThreadScratch();
 
   Prune(frame.timestamp_ms);  // a gap longer than max_coast ends tracks before they associate
+  detections_.clear();        // every track left is hit or missed below
   Measure(frame);
   for (Track& t : tracks_) ++t.length;
   PredictAll(dt);
@@ -560,7 +603,7 @@ FrameResult& MultiTargetTracker::Impl::Process(const Frame& frame) {
   Associate(/*confirmed_stage=*/true, log_clutter);
   Associate(/*confirmed_stage=*/false, log_clutter);
   size_t unassociated = 0;
-  for (const Measured& m : measured_) unassociated += m.taken ? 0 : 1;
+  for (const Measured& m : scratch_->measured) unassociated += m.taken ? 0 : 1;
   StartTracks();
   clutter_per_frame_ +=
       s_.clutter_smoothing * (static_cast<double>(unassociated) - clutter_per_frame_);
@@ -568,7 +611,7 @@ FrameResult& MultiTargetTracker::Impl::Process(const Frame& frame) {
   Prune(frame.timestamp_ms);
   Publish(frame.timestamp_ms);
   current_frame_ = nullptr;
-  predictions_ = nullptr;
+  scratch_ = nullptr;
   return result_;
 }
 
