@@ -47,9 +47,9 @@ struct TapeAccess {
 class Tape {
  public:
   void Clear() { size_ = 0; }
-  TapeEntry& Push(TapeEntry entry) {
+  void Push(const TapeEntry& entry) {
     if (size_ == entries_.size()) Grow();
-    return entries_[size_++] = entry;
+    entries_[size_++] = entry;
   }
   size_t size() const { return size_; }
   TapeEntry& operator[](size_t i) { return entries_[i]; }

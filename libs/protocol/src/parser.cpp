@@ -124,7 +124,8 @@ Parser::Parser(ParseLimits limits, Paths paths)
 
 Parser::~Parser() = default;
 
-Reject Parser::ParseJson(char* line, size_t size, bool ascii) {
+Reject Parser::ParseJson(char* line, size_t size) {
+  const bool ascii = IsAscii(line, size);
   document_.SetNull();  // drop references into the pool before recycling it
   allocator_.Clear();
   line[size] = '\0';
@@ -159,8 +160,7 @@ Reject Parser::Parse(char* line, size_t size, Message& out) {
   }
   last_path_ = Path::kReference;
   out = Message{};
-  const bool ascii = IsAscii(line, size);
-  if (const Reject r = ParseJson(line, size, ascii); r != Reject::kNone) return r;
+  if (const Reject r = ParseJson(line, size); r != Reject::kNone) return r;
   const JsonValue& root = document_;
   if (!root.IsObject()) return Reject::kNotObject;
 

@@ -69,6 +69,47 @@ TEST(TrackerTest, ATargetIsConfirmedWithinFourFramesAndKeepsItsId) {
   EXPECT_EQ(t.length, 30u);
 }
 
+// Each track publishes the detection it took: in the frame's result, and from Tracks() once the
+// frame itself is gone; a frame it misses clears it.
+TEST(TrackerTest, EachTrackPublishesTheDetectionItTook) {
+  MultiTargetTracker tracker;
+  const Target a{60, -0.15, 0, "abc123"};
+  const Target b{120, 0.1};
+  // The detection a published track took, as the target reported it.
+  auto expect_took = [](const TrackState& t, const Detection& d) {
+    ASSERT_TRUE(t.associated);
+    EXPECT_EQ(t.detection.delay_km, d.delay_km);
+    EXPECT_EQ(t.detection.doppler_hz, d.doppler_hz);
+    EXPECT_EQ(t.detection.snr_db, d.snr_db);
+    EXPECT_EQ(t.detection.adsb_hex, d.adsb_hex);
+  };
+  auto near = [](const std::vector<TrackState>& tracks, const Target& target) {
+    for (const auto& t : tracks) {
+      if (std::abs(t.delay_km - target.range_km) < 5) return &t;
+    }
+    return static_cast<const TrackState*>(nullptr);
+  };
+  for (int k = 0; k < 5; ++k) {
+    // b first: its detection is not the frame's (or the tracker's) first for a.
+    const Frame frame = FrameAt(k, {b.At(k, 12), a.At(k, 17.5)});
+    const FrameResult& r = tracker.Process(frame);
+    ASSERT_EQ(r.tracks.size(), 2u);
+    ASSERT_NE(near(r.tracks, a), nullptr);
+    ASSERT_NE(near(r.tracks, b), nullptr);
+    expect_took(*near(r.tracks, a), frame.detections[1]);
+    expect_took(*near(r.tracks, b), frame.detections[0]);
+  }
+  const std::vector<TrackState> after = tracker.Tracks();
+  ASSERT_EQ(after.size(), 2u);
+  expect_took(*near(after, a), a.At(4, 17.5));
+  expect_took(*near(after, b), b.At(4, 12));
+
+  const FrameResult& missed = tracker.Process(FrameAt(5, {a.At(5, 17.5)}));
+  ASSERT_EQ(missed.tracks.size(), 2u);
+  expect_took(*near(missed.tracks, a), a.At(5, 17.5));
+  EXPECT_FALSE(near(missed.tracks, b)->associated);
+}
+
 TEST(TrackerTest, AMissedFrameCoastsAndTooManyMissesDelete) {
   TrackerSettings settings;
   settings.max_misses = 4;

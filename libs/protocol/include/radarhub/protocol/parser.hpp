@@ -111,7 +111,7 @@ class Parser final {
   // The frame path (frame_path.cpp): true with `out` filled, or false to leave the line to the
   // reference path, whatever the reason.
   bool ScanFrame(char* line, size_t size, Message& out);
-  Reject ParseJson(char* line, size_t size, bool ascii);
+  Reject ParseJson(char* line, size_t size);
   Reject ReadFrame(const JsonValue& root, Message& out);
   Reject ReadHeartbeat(const JsonValue& root, Message& out);
   Reject ReadDetectionArray(const JsonValue& array, std::vector<double>& into);
