@@ -28,9 +28,11 @@ std::string FrameOf(int detections) {
   std::string delay, doppler, snr;
   for (int i = 0; i < detections; ++i) {
     const char* comma = i != 0 ? "," : "";
-    delay += comma + std::to_string(10 + i % 1700) + "." + std::to_string(100 + i % 900);
-    doppler += comma + std::string(i % 2 ? "-" : "") + std::to_string(i % 300) + ".25";
-    snr += comma + std::to_string(8 + i % 20) + "." + std::to_string(i % 10);
+    // Each piece appended alone: GCC 12 -O3 warns falsely on `const char* + string` (-Wrestrict).
+    delay.append(comma).append(std::to_string(10 + i % 1700)).append(".");
+    delay.append(std::to_string(100 + i % 900));
+    doppler.append(comma).append(i % 2 ? "-" : "").append(std::to_string(i % 300)).append(".25");
+    snr.append(comma).append(std::to_string(8 + i % 20)).append(".").append(std::to_string(i % 10));
   }
   return R"({"node_id":"radar-0001","timestamp":1768932172478,"delay":[)" + delay +
          R"(],"doppler":[)" + doppler + R"(],"snr":[)" + snr + "]}";

@@ -71,7 +71,12 @@ class RecordingStage final : public FrameStage {
 
 class TrackerStreamTest : public ::testing::Test {
  protected:
-  void StartTracker(uint16_t ingest_grpc_port, TrackerConfig config = {}) {
+  // Not a default argument `= {}`: GCC 12 -O3 then warns falsely (-Wmaybe-uninitialized).
+  void StartTracker(uint16_t ingest_grpc_port) {
+    TrackerConfig config;
+    StartTracker(ingest_grpc_port, std::move(config));
+  }
+  void StartTracker(uint16_t ingest_grpc_port, TrackerConfig config) {
     config.ingest = {{{"127.0.0.1", ingest_grpc_port}, false}};
     config.grpc_listen = {"127.0.0.1", 0};
     config.metrics_listen.reset();

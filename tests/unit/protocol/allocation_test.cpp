@@ -40,7 +40,8 @@ namespace {
 std::string FrameWith(int detections, long long timestamp) {
   std::string d, adsb;
   for (int i = 0; i < detections; ++i) {
-    d += (i ? "," : "") + std::to_string(i) + ".25";
+    d += i ? "," : "";  // appended alone: GCC 12 -O3 warns falsely on `"," + string` (-Wrestrict)
+    d += std::to_string(i) + ".25";
     adsb += i ? ",null" : R"({"hex":"abc","alt":1000})";
   }
   return R"({"node_id":"radar1","token":"t","timestamp":)" + std::to_string(timestamp) +

@@ -486,9 +486,11 @@ TEST(ParserPathsTest, FramePathAgreesWithTheReferencePath) {
                       static_cast<int>(random() % 18),
                       (static_cast<double>(random() % 2000001) - 1e6) *
                           std::pow(10.0, static_cast<int>(random() % 40) - 20));
-        a += (i ? "," : "") + std::string(number);
+        a += i ? "," : "";
+        a += number;
       }
-      adsb += (i ? "," : "") + std::string(random() % 3 ? "null" : R"({"hex":"4ca1","alt":3e4})");
+      adsb += i ? "," : "";
+      adsb += random() % 3 ? "null" : R"({"hex":"4ca1","alt":3e4})";
     }
     std::string line = R"({"node_id":"n)" + std::to_string(round % 7) + R"(","timestamp":)" +
                        std::to_string(1 + random() % 100000) + R"(,"delay":[)" + arrays[0] +
