@@ -15,17 +15,19 @@ using HealthChanged = std::function<void(const std::string&, const receiver::Hea
 // overrides a newer one; a status from a new epoch (the ingest restarted) always applies.
 class IngestEndpoint::NodeLink final : public SubscriptionHandler {
  public:
-  NodeLink(std::string endpoint, std::shared_ptr<TrackedNode> node, HealthChanged changed)
-      : endpoint_(std::move(endpoint)), node_(std::move(node)), changed_(std::move(changed)) {}
+  // `discovered`: the discovery stream's status that made this endpoint's stream of the node.
+  NodeLink(std::string endpoint, std::shared_ptr<TrackedNode> node, HealthChanged changed,
+           const v1::NodeStatus& discovered, WallClock::time_point tracker_started)
+      : endpoint_(std::move(endpoint)),
+        node_(std::move(node)),
+        changed_(std::move(changed)),
+        discovered_epoch_(discovered.epoch()),
+        discovered_after_(StartAfter(discovered, tracker_started)) {}
 
   v1::SubscribeRequest NextRequest() override {
     v1::SubscribeRequest request;
     request.add_node_ids(node_->id());
     request.set_frames(true);
-    // Resume once this tracker has frames of the node or this stream was live before: the ingest
-    // replays what it still holds after our last sequence of its epoch (from 0 for an epoch we
-    // have no frames of: the node moved here, this ingest restarted, or the node sent its first
-    // frames while the stream was down). A fresh tracker starts at the latest frame.
     uint64_t epoch = 0;
     bool was_live = false;
     {
@@ -33,12 +35,20 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
       epoch = order_.epoch();
       was_live = was_live_;
     }
-    if (epoch != 0 && (was_live || node_->receiver().counters().received != 0)) {
-      auto* resume = request.add_resume();
-      resume->set_node_id(node_->id());
-      resume->set_epoch(epoch);
-      resume->set_after_sequence(node_->receiver().LastSequence(epoch));
+    if (epoch == 0) return request;  // an ingest that reports no epoch: its snapshot, then live
+    uint64_t after = 0;
+    if (was_live || node_->receiver().counters().received != 0) {
+      // The ingest replays what it still holds after our last sequence of its epoch (from 0 for
+      // an epoch we have no frames of: the node moved here, this ingest restarted, or the node
+      // sent its first frames while the stream was down).
+      after = node_->receiver().LastSequence(epoch);
+    } else if (epoch == discovered_epoch_) {
+      after = discovered_after_;
     }
+    auto* resume = request.add_resume();
+    resume->set_node_id(node_->id());
+    resume->set_epoch(epoch);
+    resume->set_after_sequence(after);
     return request;
   }
 
@@ -104,6 +114,18 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
   }
 
  private:
+  // Where the node's first stream starts: never at the ingest's latest frame as of the stream's
+  // opening, which would skip what the node sent since discovery reported it. A node whose status
+  // changed (it connected or left) after the tracker started is followed from its first frame of
+  // the epoch; one known before starts at the frame its status reports as latest (the ingest
+  // refreshes that at 1 Hz, so at most a second of frames before the ingest's latest).
+  static uint64_t StartAfter(const v1::NodeStatus& status, WallClock::time_point tracker_started) {
+    const auto since = WallClock::time_point(std::chrono::duration_cast<WallClock::duration>(
+        std::chrono::nanoseconds(TimeUtil::TimestampToNanoseconds(status.since()))));
+    if (!status.has_since() || since >= tracker_started) return 0;
+    return status.last_sequence() > 0 ? status.last_sequence() - 1 : 0;
+  }
+
   void NoteEpoch(uint64_t epoch) {
     std::lock_guard lock(mu_);
     order_.NoteEpoch(epoch);
@@ -133,6 +155,8 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
   const std::string endpoint_;
   const std::shared_ptr<TrackedNode> node_;
   const HealthChanged changed_;
+  const uint64_t discovered_epoch_;
+  const uint64_t discovered_after_;
   std::mutex mu_;
   bool reported_ = false;              // guarded by mu_
   bool forgotten_ = false;             // guarded by mu_
@@ -211,7 +235,8 @@ void IngestEndpoint::OnStatus(const v1::NodeStatus& status) {
     if (stopped_) return;
     auto it = links_.find(node->id());
     if (it == links_.end()) {
-      auto new_link = std::make_shared<NodeLink>(name_, node, services_.health_changed);
+      auto new_link = std::make_shared<NodeLink>(name_, node, services_.health_changed, status,
+                                                 services_.tracker_started);
       fresh = std::make_shared<Subscription>(SubscriptionContextFor(), new_link);
       it = links_.emplace(node->id(), std::make_pair(new_link, fresh)).first;
     }

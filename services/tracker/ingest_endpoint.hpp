@@ -25,6 +25,9 @@ struct EndpointServices {
   CallCounter& calls;
   common::RateLimiter& log_limiter;
   std::atomic<uint64_t>& reconnects;
+  // A node whose status changed after this (by the ingest's clock) is followed from its first
+  // frame; one known before starts at the frame discovery reports as its latest.
+  std::chrono::system_clock::time_point tracker_started;
 };
 
 // One ingest replica, over one channel: a status-only Subscribe of every node discovers nodes

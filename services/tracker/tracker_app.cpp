@@ -213,7 +213,8 @@ std::shared_ptr<IngestEndpoint> TrackerApp::MakeEndpoint(const std::string& addr
                        .authorization = ingest_authorization_,
                        .calls = calls_,
                        .log_limiter = log_limiter_,
-                       .reconnects = metrics_->reconnects()});
+                       .reconnects = metrics_->reconnects(),
+                       .tracker_started = created_});
 }
 
 void TrackerApp::SetEndpoints(const std::set<std::string>& addresses) {

@@ -61,6 +61,8 @@ class TrackerApp final {
                                                const std::string& tls_name);
 
   const TrackerConfig config_;
+  // Nodes that connect after this follow from their first frame (ingest_endpoint.cpp).
+  const std::chrono::system_clock::time_point created_ = std::chrono::system_clock::now();
   boost::asio::io_context control_;  // retry timers, DNS, health board, watchers
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> control_guard_;
   std::thread control_thread_;

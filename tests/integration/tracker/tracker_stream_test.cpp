@@ -207,6 +207,75 @@ TEST_F(TrackerStreamTest, FramesBeyondTheReplayRingAreCountedAsMissed) {
   EXPECT_EQ(tracked->receiver().counters().received, 60u);
 }
 
+// Nodes that appear while the tracker runs are followed from their first frame, even when each
+// says hello and sends 200 frames at once, before the tracker's stream for it is open (issue 14:
+// the tracker used to start them at the ingest's latest frame and took 91, 167 and 147 of 200).
+TEST_F(TrackerStreamTest, NodeAppearingWhileTrackerRunsIsFollowedFromItsFirstFrame) {
+  auto ingest = StartIngest();
+  const uint16_t grpc_port = ingest->ListeningPort("grpc");
+  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
+  StartTracker(grpc_port);
+  // Once radar0 is tracked, the tracker's discovery stream is live: the three nodes below appear
+  // while the tracker runs.
+  TcpClient first(ingest->ListeningPort("node"));
+  ASSERT_TRUE(first.Send(Hello("radar0")));
+  ASSERT_TRUE(WaitHealthy("radar0"));
+  const std::vector<std::string> ids = {"radar1", "radar2", "radar3"};
+  constexpr int kFrames = 200;
+  std::vector<std::unique_ptr<TcpClient>> nodes;
+  for (const std::string& id : ids) {
+    std::string lines = Hello(id);
+    for (int i = 1; i <= kFrames; ++i) lines += Frame(id, i);
+    nodes.push_back(std::make_unique<TcpClient>(ingest->ListeningPort("node")));
+    ASSERT_TRUE(nodes.back()->Send(lines));
+  }
+  for (const std::string& id : ids) {
+    ASSERT_TRUE(recorder_.WaitTaken(id, kFrames, 10s))
+        << id << " took " << recorder_.Taken(id).size() << " of " << kFrames;
+    const auto taken = recorder_.Taken(id);
+    ASSERT_EQ(taken.size(), static_cast<size_t>(kFrames)) << id;
+    for (size_t i = 0; i < taken.size(); ++i) ASSERT_EQ(taken[i], i + 1) << id << " at " << i;
+    const auto c = tracker_->table().Find(id)->receiver().counters();
+    EXPECT_EQ(c.missed, 0u) << id;
+    EXPECT_EQ(c.dropped, 0u) << id;
+  }
+}
+
+// A node that was connected before the tracker started begins at the ingest's latest frame (its
+// history before the tracker is not replayed), and from there nothing is lost.
+TEST_F(TrackerStreamTest, NodeConnectedBeforeTheTrackerStartsAtItsLatestFrame) {
+  auto ingest = StartIngest();
+  const uint16_t grpc_port = ingest->ListeningPort("grpc");
+  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
+  TcpClient node(ingest->ListeningPort("node"));
+  std::string lines = Hello("radar1");
+  for (int i = 1; i <= 50; ++i) lines += Frame("radar1", i);
+  ASSERT_TRUE(node.Send(lines));
+  // A new stream's snapshot carries the node's status of the ingest's last 1 Hz refresh: wait
+  // until that has seen all 50 frames.
+  auto client = v1::Ingest::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port),
+                                                        grpc::InsecureChannelCredentials()));
+  ASSERT_TRUE(WaitFor([&] {
+    grpc::ClientContext context;
+    v1::SubscribeRequest request;
+    request.add_node_ids("radar1");
+    v1::SubscribeResponse response;
+    auto reader = client->Subscribe(&context, request);
+    const bool read = reader->Read(&response);
+    context.TryCancel();
+    return read && response.events_size() > 0 && response.events(0).status().last_sequence() == 50;
+  }));
+  StartTracker(grpc_port);
+  ASSERT_TRUE(recorder_.WaitTaken("radar1", 1, 10s));
+  lines.clear();
+  for (int i = 51; i <= 100; ++i) lines += Frame("radar1", i);
+  ASSERT_TRUE(node.Send(lines));
+  ASSERT_TRUE(recorder_.WaitTaken("radar1", 51, 10s));
+  const auto taken = recorder_.Taken("radar1");
+  ASSERT_EQ(taken.size(), 51u);
+  for (size_t i = 0; i < taken.size(); ++i) EXPECT_EQ(taken[i], 50 + i) << "at " << i;
+}
+
 // A stalled processing loop costs its own node's oldest frames, counted, and nothing else: the
 // stream reader keeps taking frames (ingest never has to drop any for this tracker), the queue
 // keeps the newest, and another node's frames flow meanwhile.
