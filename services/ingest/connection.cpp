@@ -235,7 +235,7 @@ bool Connection::Handle(const protocol::Message& message, size_t bytes) {
   switch (admission) {
     case registry::Admission::kAccepted:
       services_.metrics.PublishLatency(SteadyClock::now() - last_activity_);
-      if (out_of_order) Warn("out_of_order");
+      if (out_of_order) Note(common::LogLevel::kInfo, "frame out of order", "out_of_order");
       return true;
     case registry::Admission::kDuplicate:
       Warn("deduplicated");
@@ -248,6 +248,11 @@ bool Connection::Handle(const protocol::Message& message, size_t bytes) {
 }
 
 void Connection::Warn(std::string_view reason, std::string_view detail) {
+  Note(common::LogLevel::kWarn, "frame dropped", reason, detail);
+}
+
+void Connection::Note(common::LogLevel level, std::string_view message, std::string_view reason,
+                      std::string_view detail) {
   std::string key = node_ != nullptr ? node_->id() : peer_;
   key.push_back('/');
   key += reason;
@@ -258,7 +263,7 @@ void Connection::Warn(std::string_view reason, std::string_view detail) {
                                    {"reason", std::string(reason)},
                                    {"count", std::to_string(count)}};
   if (!detail.empty()) fields.emplace_back("detail", std::string(detail));
-  common::LogWarn("frame dropped", fields);
+  common::Logger::Write(level, message, fields);
 }
 
 void Connection::Shutdown(CloseReason reason, std::string_view detail) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "ingest_metrics.hpp"
+#include "radarhub/common/log.hpp"
 #include "radarhub/protocol/line_framer.hpp"
 #include "radarhub/protocol/parser.hpp"
 #include "radarhub/protocol/wire.hpp"
@@ -89,7 +90,11 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   bool OnHello(char* line, size_t length);
   bool Handle(const protocol::Message& message, size_t bytes);
   void Shutdown(CloseReason reason, std::string_view detail = {});
+  // A frame (or line) dropped: one warning per node and reason per period, with the count.
   void Warn(std::string_view reason, std::string_view detail = {});
+  // The same, rate-limited per node and reason, as `message` at `level`.
+  void Note(common::LogLevel level, std::string_view message, std::string_view reason,
+            std::string_view detail = {});
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer timer_;

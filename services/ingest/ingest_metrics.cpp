@@ -75,6 +75,12 @@ std::vector<MetricFamily> IngestMetrics::Collect() const {
 
   auto frames =
       Family("radarhub_ingest_frames_total", "Frames per node, by result.", MetricType::Counter);
+  // Out-of-order frames are accepted (counted in frames_total as such too), so they are not a
+  // `result` of frames_total: its results sum to the frames read.
+  auto out_of_order = Family("radarhub_ingest_frames_out_of_order_total",
+                             "Frames accepted although older than the node's last one (its clock "
+                             "stepped back).",
+                             MetricType::Counter);
   auto bytes = Family("radarhub_ingest_bytes_received_total", "Bytes received per node.",
                       MetricType::Counter);
   auto connected =
@@ -91,10 +97,12 @@ std::vector<MetricFamily> IngestMetrics::Collect() const {
                {{"node_id", id}, {"result", "rejected"}});
     AddCounter(frames, static_cast<double>(c.frames_deduplicated),
                {{"node_id", id}, {"result", "deduplicated"}});
+    AddCounter(out_of_order, static_cast<double>(c.frames_out_of_order), {{"node_id", id}});
     AddCounter(bytes, static_cast<double>(c.bytes_received), {{"node_id", id}});
     AddGauge(connected, up ? 1 : 0, {{"node_id", id}});
   }
   out.push_back(std::move(frames));
+  out.push_back(std::move(out_of_order));
   out.push_back(std::move(bytes));
   out.push_back(std::move(connected));
 

@@ -93,6 +93,7 @@ void NodeRegistry::FillStatusLocked(const Node& node, v1::NodeStatus& status) co
   status.set_frames_accepted(node.counters_.frames_accepted);
   status.set_frames_rejected(node.counters_.frames_rejected);
   status.set_frames_deduplicated(node.counters_.frames_deduplicated);
+  status.set_frames_out_of_order(node.counters_.frames_out_of_order);
   status.set_frames_per_second(node.frames_per_second_);
   status.set_bytes_per_second(node.bytes_per_second_);
   if (!node.advertised_.empty()) status.mutable_advertised()->ParseFromString(node.advertised_);

@@ -100,6 +100,39 @@ TEST(IngestProcessTest, EverySimulatedFrameIsAccepted) {
   EXPECT_EQ(MetricSum(page, "radarhub_ingest_frames_total", "result=\"deduplicated\""), 0);
 }
 
+// A node's clock stepping back: the older frame is accepted and counted (metric and log line say
+// so, and it is not reported as dropped); a repeated timestamp is dropped as deduplicated.
+TEST(IngestProcessTest, OutOfOrderFramesAreCountedAndLoggedAsAccepted) {
+  ChildProcess ingest(kIngest, LoopbackArgs({"--token", "t0k"}));
+  const uint16_t metrics_port = ingest.ListeningPort("metrics");
+  ASSERT_NE(metrics_port, 0) << ingest.Stderr();
+  TcpClient node(ingest.ListeningPort("node"));
+  ASSERT_TRUE(node.Send(Hello("radar1", "t0k") + Frame("radar1", 10) + Frame("radar1", 9) +
+                        Frame("radar1", 9) + Frame("radar1", 11)));
+  std::string page;
+  ASSERT_TRUE(WaitFor([&] {
+    page = Scrape(metrics_port);
+    return MetricValue(page,
+                       R"(radarhub_ingest_frames_total{node_id="radar1",result="accepted"})") == 3;
+  })) << page;
+  EXPECT_EQ(MetricValue(page, R"(radarhub_ingest_frames_out_of_order_total{node_id="radar1"})"), 1)
+      << page;
+  EXPECT_EQ(
+      MetricValue(page, R"(radarhub_ingest_frames_total{node_id="radar1",result="deduplicated"})"),
+      1);
+  ASSERT_TRUE(WaitFor([&] {
+    return ingest.Stderr().find("reason=deduplicated") != std::string::npos;
+  })) << ingest.Stderr();
+  const std::string log = ingest.Stderr();
+  EXPECT_NE(log.find("info frame out of order"), std::string::npos) << log;
+  for (size_t at = log.find("frame dropped"); at != std::string::npos;
+       at = log.find("frame dropped", at + 1)) {
+    const std::string line = log.substr(at, log.find('\n', at) - at);
+    EXPECT_EQ(line.find("out_of_order"), std::string::npos)
+        << "an accepted frame is not dropped: " << line;
+  }
+}
+
 // Compose and Kubernetes hand nodes a service name, not an address: `radarhub node` resolves it
 // on every attempt and tries each address (localhost is ::1 and 127.0.0.1; the ingest listens on
 // one of them). A name that does not resolve is a retried failure, not a crash, and an ingest

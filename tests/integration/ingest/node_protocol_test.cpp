@@ -205,6 +205,9 @@ TEST_F(NodeProtocolTest, DuplicateTimestampIsDroppedOlderOneAccepted) {
   const auto counters = app_->registry().Counters(*app_->registry().Find("radar1"));
   EXPECT_EQ(counters.frames_deduplicated, 1u);
   EXPECT_EQ(counters.frames_out_of_order, 1u);
+  v1::NodeStatus status;
+  app_->registry().FillStatus(*app_->registry().Find("radar1"), status);
+  EXPECT_EQ(status.frames_out_of_order(), 1u) << "node status counts them (protocol.md)";
 }
 
 TEST_F(NodeProtocolTest, UnknownTypeIsIgnoredAndCounted) {
