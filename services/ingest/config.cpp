@@ -12,7 +12,7 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
   CLI::App& app = cli.app();
   std::string node_listen = c.node_listen.ToString(), grpc_listen = c.grpc_listen.ToString(),
               metrics_listen = c.metrics_listen->ToString();
-  std::string auth_timeout = "5s", idle_timeout = "30s";
+  std::string auth_timeout = "30s", idle_timeout = "30s";
 
   cli.Add("--node-listen", node_listen, "HOST:PORT for radar nodes (port 0: any free port)");
   cli.Add("--grpc-listen", grpc_listen, "HOST:PORT for the gRPC API");
@@ -26,6 +26,10 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
   cli.Add("--idle-timeout", idle_timeout, "close connections silent this long");
   cli.Add("--max-connections", c.max_connections,
           "open node connections above which new ones close")
+      ->check(CLI::Range(size_t{1}, size_t{10000000}));
+  cli.Add("--max-pending-per-address", c.max_pending_per_address,
+          "connections from one address still before their first line, above which new ones "
+          "from it close")
       ->check(CLI::Range(size_t{1}, size_t{10000000}));
   app.add_flag("--tcp-nodelay,!--no-tcp-nodelay", c.tcp_nodelay, "TCP_NODELAY on node sockets")
       ->envname("RADARHUB_TCP_NODELAY");

@@ -23,9 +23,13 @@ struct IngestConfig : service::ServiceSettings {
   int io_threads = 1;
   size_t max_line_bytes = 1 << 20;
   size_t max_detections = 10000;
-  std::chrono::milliseconds auth_timeout{5000};
+  // Longer than the 10 s after which quiet nodes send their first heartbeat (protocol.md).
+  std::chrono::milliseconds auth_timeout{30000};
   std::chrono::milliseconds idle_timeout{30000};
   size_t max_connections = 10000;
+  // Connections from one address that have not sent their hello yet: a flood from one host cannot
+  // hold every --max-connections slot for --auth-timeout.
+  size_t max_pending_per_address = 256;
   bool tcp_nodelay = true;
   std::string tokens_file;
   std::string token;  // secret: never logged

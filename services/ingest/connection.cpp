@@ -198,6 +198,7 @@ bool Connection::OnHello(char* line, size_t length) {
         services_.hub.Publish(*channel_, MakeStatusEvent(status));
       });
   if (previous != 0) owner_.Supersede(previous);
+  owner_.Authenticated(id_);
   ArmTimer(last_activity_ + services_.settings.idle_timeout);  // from auth deadline to idle
   common::LogInfo(
       "node connected",

@@ -35,7 +35,7 @@ namespace radarhub::ingest {
 struct ConnectionSettings {
   size_t max_line_bytes = 1 << 20;
   protocol::ParseLimits parse_limits;
-  std::chrono::milliseconds auth_timeout{5000};
+  std::chrono::milliseconds auth_timeout{30000};
   std::chrono::milliseconds idle_timeout{30000};
   bool tcp_nodelay = true;
 };
@@ -46,6 +46,8 @@ class ConnectionOwner {
   virtual ~ConnectionOwner() = default;
   // Another connection now holds this one's node: close it as superseded.
   virtual void Supersede(uint64_t connection_id) = 0;
+  // The connection's hello was accepted: it no longer counts as pending for its address.
+  virtual void Authenticated(uint64_t connection_id) = 0;
   virtual void Closed(uint64_t connection_id) = 0;
 };
 

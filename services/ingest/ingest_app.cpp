@@ -52,7 +52,7 @@ IngestApp::IngestApp(IngestConfig config)
   server_ = std::make_unique<NodeServer>(
       pool_,
       ConnectionServices{connection_settings_, tokens_, registry_, hub_, *metrics_, log_limiter_},
-      config_.max_connections);
+      config_.max_connections, config_.max_pending_per_address);
 }
 
 IngestApp::~IngestApp() { Stop(); }

@@ -10,10 +10,12 @@ namespace radarhub::ingest {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-NodeServer::NodeServer(IoPool& pool, const ConnectionServices& services, size_t max_connections)
+NodeServer::NodeServer(IoPool& pool, const ConnectionServices& services, size_t max_connections,
+                       size_t max_pending_per_address)
     : pool_(pool),
       services_(services),
       max_connections_(max_connections),
+      max_pending_per_address_(max_pending_per_address),
       acceptor_(pool.First()),
       retry_timer_(pool.First()) {}
 
@@ -54,19 +56,37 @@ void NodeServer::Accept() {
           });
           return;
         }
+        boost::system::error_code peer_ec;
+        const auto peer = socket.remote_endpoint(peer_ec);
+        std::string address = peer_ec ? std::string() : peer.address().to_string();
         std::shared_ptr<Connection> connection;
+        bool refused = false;
         {
           std::lock_guard lock(mu_);
           if (stopping_) return;
-          if (connections_.size() >= max_connections_) {
+          const auto pending = pending_.find(address);
+          if (connections_.size() >= max_connections_ ||
+              (pending != pending_.end() && pending->second >= max_pending_per_address_)) {
+            refused = true;
             services_.metrics.ConnectionRefused(CloseReason::kLimit);
             boost::system::error_code ignored;
             socket.close(ignored);
           } else {
             const uint64_t id = next_id_++;
             connection = std::make_shared<Connection>(std::move(socket), id, services_, *this);
-            connections_.emplace(id, connection);
+            ++pending_[address];
+            connections_.emplace(id, Entry{connection, std::move(address)});
             services_.metrics.ConnectionOpened();
+          }
+        }
+        if (refused) {
+          // One line per address and period, however hard it floods.
+          const uint64_t count =
+              services_.log_limiter.Admit("refused/" + address, std::chrono::steady_clock::now());
+          if (count != 0) {
+            common::LogWarn(
+                "connection refused",
+                {{"reason", "limit"}, {"address", address}, {"count", std::to_string(count)}});
           }
         }
         if (connection) {
@@ -87,15 +107,34 @@ void NodeServer::Supersede(uint64_t connection_id) {
   {
     std::lock_guard lock(mu_);
     if (const auto it = connections_.find(connection_id); it != connections_.end()) {
-      old = it->second.lock();
+      old = it->second.connection.lock();
     }
   }
   if (old) old->Close(CloseReason::kSuperseded);
 }
 
+void NodeServer::Authenticated(uint64_t connection_id) {
+  std::lock_guard lock(mu_);
+  if (const auto it = connections_.find(connection_id); it != connections_.end()) {
+    EndPendingLocked(it->second);
+  }
+}
+
+void NodeServer::EndPendingLocked(Entry& entry) {
+  if (entry.pending_from.empty()) return;
+  if (const auto it = pending_.find(entry.pending_from);
+      it != pending_.end() && --it->second == 0) {
+    pending_.erase(it);
+  }
+  entry.pending_from.clear();
+}
+
 void NodeServer::Closed(uint64_t connection_id) {
   std::lock_guard lock(mu_);
-  connections_.erase(connection_id);
+  if (const auto it = connections_.find(connection_id); it != connections_.end()) {
+    EndPendingLocked(it->second);
+    connections_.erase(it);
+  }
   if (connections_.empty()) drained_.notify_all();
 }
 
@@ -105,8 +144,8 @@ void NodeServer::Stop(std::chrono::milliseconds grace) {
     std::lock_guard lock(mu_);
     if (stopping_) return;
     stopping_ = true;
-    for (const auto& [id, weak] : connections_) {
-      if (auto c = weak.lock()) open.push_back(std::move(c));
+    for (const auto& [id, entry] : connections_) {
+      if (auto c = entry.connection.lock()) open.push_back(std::move(c));
     }
   }
   std::promise<void> closed;

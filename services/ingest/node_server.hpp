@@ -21,7 +21,8 @@ namespace radarhub::ingest {
 // Thread-safe.
 class NodeServer final : public ConnectionOwner {
  public:
-  NodeServer(IoPool& pool, const ConnectionServices& services, size_t max_connections);
+  NodeServer(IoPool& pool, const ConnectionServices& services, size_t max_connections,
+             size_t max_pending_per_address);
 
   // Binds; on failure returns false with a one-line reason.
   bool Listen(const HostPort& address, std::string& error);
@@ -34,22 +35,31 @@ class NodeServer final : public ConnectionOwner {
   size_t connections() const;
 
   void Supersede(uint64_t connection_id) override;
+  void Authenticated(uint64_t connection_id) override;
   void Closed(uint64_t connection_id) override;
 
  private:
+  struct Entry {
+    std::weak_ptr<Connection> connection;
+    std::string pending_from;  // the peer's address until its hello is accepted; then empty
+  };
   void Accept();
+  void EndPendingLocked(Entry& entry);
 
   IoPool& pool_;
   ConnectionServices services_;
   const size_t max_connections_;
+  const size_t max_pending_per_address_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   uint16_t port_ = 0;
   uint64_t next_id_ = 1;  // accept loop only
   mutable std::mutex mu_;
   std::condition_variable drained_;
-  bool stopping_ = false;                                                // guarded by mu_
-  std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections_;  // guarded by mu_
+  bool stopping_ = false;                            // guarded by mu_
+  std::unordered_map<uint64_t, Entry> connections_;  // guarded by mu_
+  // Connections before their hello, per address (no entry at 0): bounded by connections_.
+  std::unordered_map<std::string, size_t> pending_;  // guarded by mu_
 };
 
 }  // namespace radarhub::ingest

@@ -31,8 +31,7 @@ struct SubscribePump::Stream {
   grpc::ByteBuffer out;  // the write in flight
 };
 
-SubscribePump::SubscribePump(Settings settings, hub::Hub& hub, IngestMetrics& metrics,
-                             Admit admit)
+SubscribePump::SubscribePump(Settings settings, hub::Hub& hub, IngestMetrics& metrics, Admit admit)
     : settings_(settings), hub_(hub), metrics_(metrics), admit_(std::move(admit)) {}
 
 SubscribePump::~SubscribePump() { Stop(); }

@@ -46,10 +46,9 @@ class SubscribePump final {
                                            hub::SubscribeRequest&)>;
   // Asks gRPC for the next Subscribe call (the generated RequestSubscribe of the raw async
   // method), its tag to come out of `cq`.
-  using Request =
-      std::function<void(grpc::ServerContext*, grpc::ByteBuffer*,
-                         grpc::ServerAsyncWriter<grpc::ByteBuffer>*, grpc::ServerCompletionQueue*,
-                         void* tag)>;
+  using Request = std::function<void(grpc::ServerContext*, grpc::ByteBuffer*,
+                                     grpc::ServerAsyncWriter<grpc::ByteBuffer>*,
+                                     grpc::ServerCompletionQueue*, void* tag)>;
 
   SubscribePump(Settings settings, hub::Hub& hub, IngestMetrics& metrics, Admit admit);
   ~SubscribePump();

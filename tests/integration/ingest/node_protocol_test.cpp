@@ -3,6 +3,7 @@
 #include <random>
 #include <thread>
 
+#include "config.hpp"
 #include "ingest/ingest_fixture.hpp"
 
 namespace radarhub::ingest::testing {
@@ -303,6 +304,46 @@ TEST_F(NodeProtocolTest, ConnectionsAboveTheLimitAreClosedAndExistingOnesUnaffec
   for (int i = 0; i < 3; ++i)
     ASSERT_TRUE(nodes[static_cast<size_t>(i)]->Send(FrameLine("radar" + std::to_string(i), 5)));
   EXPECT_EQ(NextFrames(3).size(), 3u);
+}
+
+// Connections that have not said hello are capped per address, so that one host cannot hold
+// every slot for the (long) auth timeout; authenticated nodes from the same address are not
+// counted, and a slot frees when a pending connection says hello or goes.
+TEST_F(NodeProtocolTest, PendingConnectionsArePerAddressCapped) {
+  config_.max_pending_per_address = 3;
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1")));
+  ASSERT_TRUE(WaitFor([&] { return app_->registry().Find("radar1") != nullptr; }));
+  std::vector<std::unique_ptr<TcpClient>> silent;
+  for (int i = 0; i < 3; ++i) silent.push_back(Connect());
+  ASSERT_TRUE(WaitFor([&] { return app_->connections() == 4; }));
+  auto refused = Connect();
+  EXPECT_TRUE(refused->WaitClosed(5s)) << "a fourth pending connection from 127.0.0.1";
+  EXPECT_EQ(Closed(CloseReason::kLimit), 1u);
+
+  ASSERT_TRUE(silent[0]->Send(Hello("radar2")));  // no longer pending
+  ASSERT_TRUE(WaitFor([&] { return app_->registry().Find("radar2") != nullptr; }));
+  silent[1]->Close();  // gone
+  ASSERT_TRUE(WaitFor([&] { return app_->connections() == 3; }));
+  std::vector<std::unique_ptr<TcpClient>> more;  // pending again: silent[2] and these two
+  for (int i = 0; i < 2; ++i) more.push_back(Connect());
+  ASSERT_TRUE(WaitFor([&] { return app_->connections() == 5; }));
+  EXPECT_FALSE(more[1]->WaitClosed(200ms));
+  ASSERT_TRUE(node->Send(FrameLine("radar1", 5)));
+  EXPECT_EQ(NextFrames(1).size(), 1u) << "the authenticated node is unaffected";
+  EXPECT_EQ(Closed(CloseReason::kLimit), 1u);
+}
+
+TEST(IngestConfigTest, AuthTimeoutOutlastsAQuietNodesFirstHeartbeat) {
+  // Quiet nodes send their first heartbeat 10 s after connecting (protocol.md: default 30 s).
+  char name[] = "radarhub-ingest";
+  char* argv[] = {name};
+  int exit_code = 0;
+  const auto config = ParseIngestCommandLine(1, argv, exit_code);
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->auth_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(config->max_pending_per_address, 256u);
 }
 
 TEST_F(NodeProtocolTest, PeerResetMidLineIsCleanedUpAndPartialLineDiscarded) {
