@@ -216,7 +216,9 @@ void IngestEndpoint::Start() {
   {
     std::lock_guard lock(mu_);
     if (stopped_ || discovery_) return;
-    discovery_ = std::make_shared<Subscription>(SubscriptionContextFor(),
+    SubscriptionContext context = SubscriptionContextFor();
+    context.wait_for_ready = true;
+    discovery_ = std::make_shared<Subscription>(std::move(context),
                                                 std::make_shared<Discovery>(weak_from_this()));
     discovery = discovery_;
   }
@@ -257,7 +259,12 @@ void IngestEndpoint::OnDiscoveryLive(bool live) {
   if (stopped_) return;
   discovery_live_ = live;
   if (live) ++discovery_generation_;
-  for (auto& [id, link] : links_) link.first->SetDiscoveryLive(live, discovery_generation_);
+  for (auto& [id, link] : links_) {
+    link.first->SetDiscoveryLive(live, discovery_generation_);
+    // The ingest answers again (it restarted, or the network healed): node streams that backed
+    // off meanwhile try now instead of after up to 30 s.
+    if (live) link.second->RetryNow();
+  }
   for (const auto& node : nodes) {
     if (links_.count(node->id()) != 0) continue;
     receiver::HealthState state;

@@ -31,11 +31,12 @@ bool CallCounter::WaitIdle(std::chrono::steady_clock::time_point deadline) {
 // One attempt: a callback-API reader that owns itself until OnDone.
 class Subscription::Call final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
  public:
-  Call(std::shared_ptr<Subscription> owner, v1::SubscribeRequest request)
+  Call(std::shared_ptr<Subscription> owner, v1::SubscribeRequest request, bool wait_for_ready)
       : owner_(std::move(owner)), request_(std::move(request)) {
     if (!owner_->context_.authorization.empty()) {
       context_.AddMetadata("authorization", owner_->context_.authorization);
     }
+    context_.set_wait_for_ready(wait_for_ready);
   }
 
   void Begin() {
@@ -87,7 +88,11 @@ void Subscription::Attempt() {
   {
     std::lock_guard lock(mu_);
     if (stopped_ || call_ != nullptr) return;
-    call = new Call(shared_from_this(), handler_->NextRequest());
+    // The first attempt fails fast, so an ingest that is not there is reported unreachable; the
+    // handler has heard so (OnLive(false)) before any attempt that waits for the channel.
+    call = new Call(shared_from_this(), handler_->NextRequest(),
+                    context_.wait_for_ready && attempted_);
+    attempted_ = true;
     call_ = call;
     context_.calls->Add();
   }
@@ -102,6 +107,19 @@ void Subscription::Stop() {
   // thread, and never with the timers' io_context.
   asio::post(context_.timers, [weak = weak_from_this()] {
     if (auto self = weak.lock()) self->retry_timer_.cancel();
+  });
+}
+
+void Subscription::RetryNow() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_ || call_ != nullptr) return;
+    backoff_.Reset();
+  }
+  asio::post(context_.timers, [weak = weak_from_this()] {
+    const auto self = weak.lock();
+    // A wait cancelled here ends without a retry of its own (its handler sees the error).
+    if (self && self->retry_timer_.cancel() > 0) self->Attempt();
   });
 }
 

@@ -54,6 +54,9 @@ struct SubscriptionContext {
   CallCounter* calls = nullptr;
   common::RateLimiter* log_limiter = nullptr;  // one "stream ended" line per endpoint per period
   std::atomic<uint64_t>* reconnects = nullptr;
+  // Attempts after the first wait for the channel to connect instead of failing while it cannot
+  // (gRPC wait_for_ready): the discovery stream starts the moment an ingest answers again.
+  bool wait_for_ready = false;
 };
 
 // One Subscribe stream kept open against one ingest endpoint: whenever it ends it is opened again
@@ -68,6 +71,9 @@ class Subscription final : public std::enable_shared_from_this<Subscription> {
   void Start();
   // Cancels the stream and any pending retry; the handler hears OnLive(false) once it ends.
   void Stop();
+  // The endpoint answers again (another stream on its channel went live): a stream waiting out
+  // its backoff tries at once, with the schedule restarted. No effect on a stream in flight.
+  void RetryNow();
 
  private:
   class Call;
@@ -83,6 +89,7 @@ class Subscription final : public std::enable_shared_from_this<Subscription> {
   std::mutex mu_;
   Call* call_ = nullptr;                   // guarded by mu_: the attempt in flight, if any
   bool stopped_ = false;                   // guarded by mu_
+  bool attempted_ = false;                 // guarded by mu_
   common::Backoff backoff_;                // guarded by mu_
   boost::asio::steady_timer retry_timer_;  // only on context_.timers
 };

@@ -190,10 +190,12 @@ void TrackerApp::ScheduleTick() {
 std::shared_ptr<IngestEndpoint> TrackerApp::MakeEndpoint(const std::string& address,
                                                          const std::string& tls_name) {
   grpc::ChannelArguments args;
-  // Our streams retry on our own schedule; the channel's reconnects follow the same bounds.
+  // The channel tries an ingest that is away once a second (one connection attempt per replica):
+  // the discovery stream waits for it to connect and, once it is live, every node stream retries
+  // at once, so nodes are followed again within about a second of an ingest's return.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 30000);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   // A vanished ingest (no RST: host down, partition) is found by pings, not after TCP timeouts.
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
