@@ -196,10 +196,14 @@ std::shared_ptr<IngestEndpoint> TrackerApp::MakeEndpoint(const std::string& addr
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  // A vanished ingest (no RST: host down, partition) is found by pings, not after TCP timeouts.
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  // A vanished or frozen ingest (no RST: host down, partition, a stopped process) is found by
+  // pings, not after TCP timeouts: one every 2 s that must be answered within 2 s, so its nodes
+  // read ingest_unreachable within about 4 s. Our streams send no data after the request, so pings
+  // must not wait for data (MAX_PINGS_WITHOUT_DATA 0); the server allows them (grpc_server.cpp).
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 2000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 2000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   // One connection per endpoint, not shared with another channel to the same address.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   if (!tls_name.empty()) args.SetSslTargetNameOverride(tls_name);

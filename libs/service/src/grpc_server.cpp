@@ -23,7 +23,9 @@ std::unique_ptr<grpc::Server> StartGrpcServer(const GrpcServerSpec& spec, uint16
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  // Trackers ping every 2 s to notice a frozen ingest within seconds: allow pings 1 s apart, so
+  // an idle stream is not closed for "too many pings".
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
   if (spec.completion_queue) *spec.completion_queue = builder.AddCompletionQueue();
   auto server = builder.BuildAndStart();
   if (!server || bound == 0) {

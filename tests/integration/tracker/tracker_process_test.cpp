@@ -186,6 +186,30 @@ TEST(TrackerProcessTest, NodeStreamsRetryAtOnceWhenTheIngestAnswersAgain) {
   EXPECT_LT(*healthy - reconnected, 2s) << "streams waited out their backoff";
 }
 
+// A frozen ingest (SIGSTOP: its sockets stay open, nothing moves) is found by keepalive pings:
+// its nodes read ingest_unreachable within about 4 s, and healthy again once it runs on.
+TEST(TrackerProcessTest, FrozenIngestReadsUnreachableWithinSeconds) {
+  Stack stack;
+  ASSERT_TRUE(stack.Start());
+  auto& [ingest, node_port, grpc_port, tracker, tracker_port] = stack;
+  HealthWatch watch(tracker_port);
+  std::vector<std::unique_ptr<TcpClient>> nodes;
+  for (const auto& id : kNodes) {
+    nodes.push_back(std::make_unique<TcpClient>(node_port));
+    ASSERT_TRUE(nodes.back()->Send(Hello(id) + Frame(id, 1)));
+  }
+  ASSERT_TRUE(watch.WaitAll(kNodes, "ok")) << tracker->Stderr();
+
+  const auto stopped = std::chrono::steady_clock::now();
+  ingest->Signal(SIGSTOP);
+  const auto unreachable = watch.WaitAll(kNodes, "ingest_unreachable", 15s);
+  ingest->Signal(SIGCONT);
+  ASSERT_TRUE(unreachable) << "a frozen ingest looked healthy\n" << tracker->Stderr();
+  std::printf("SIGSTOP -> all unreachable: %.1f ms\n", Ms(*unreachable - stopped));
+  EXPECT_LT(*unreachable - stopped, 6s);
+  EXPECT_TRUE(watch.WaitAll(kNodes, "ok", 20s)) << tracker->Stderr();
+}
+
 TEST(TrackerProcessTest, NodeDisconnectIsSeenWithin100ms) {
   Stack stack;
   ASSERT_TRUE(stack.Start());
