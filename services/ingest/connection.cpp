@@ -54,7 +54,8 @@ Connection::Connection(tcp::socket socket, uint64_t id, const ConnectionServices
       id_(id),
       services_(services),
       owner_(owner),
-      framer_(services.settings.max_line_bytes) {}
+      framer_(services.settings.max_line_bytes),
+      warn_limiter_(services.log_limiter.period()) {}
 
 void Connection::Start() {
   if (closed_) return;  // closed (takeover, shutdown) before it started
@@ -254,10 +255,14 @@ void Connection::Warn(std::string_view reason, std::string_view detail) {
 
 void Connection::Note(common::LogLevel level, std::string_view message, std::string_view reason,
                       std::string_view detail) {
+  // Held back here first: a flood of bad frames costs no lock and no allocation per frame. The
+  // time of the read that brought the line is recent enough for a 10 s period.
+  const uint64_t held = warn_limiter_.Admit(reason, last_activity_);
+  if (held == 0) return;
   std::string key = node_ != nullptr ? node_->id() : peer_;
   key.push_back('/');
   key += reason;
-  const uint64_t count = services_.log_limiter.Admit(key, SteadyClock::now());
+  const uint64_t count = services_.log_limiter.Admit(key, last_activity_, held);
   if (count == 0) return;
   common::Logger::Fields fields = {{"node_id", node_ != nullptr ? node_->id() : ""},
                                    {"peer", peer_},

@@ -112,6 +112,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   // Wall time of the current read: its frames' received_at and the node's last_frame_at.
   std::chrono::system_clock::time_point read_at_wall_;
   protocol::WallTime received_at_;
+  common::LocalRateLimiter warn_limiter_;  // this connection's warnings, before the shared limiter
 };
 
 }  // namespace radarhub::ingest

@@ -55,6 +55,7 @@ class IngestApp final {
   hub::Hub& hub() { return hub_; }
   registry::NodeRegistry& registry() { return registry_; }
   IngestMetrics& metrics() { return *metrics_; }
+  const common::RateLimiter& log_limiter() const { return log_limiter_; }
   // Null until Start has brought gRPC up.
   IngestService* service() { return service_.get(); }
   size_t connections() const { return server_->connections(); }

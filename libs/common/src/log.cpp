@@ -135,22 +135,46 @@ void Logger::Write(LogLevel level, std::string_view event, const Fields& fields)
   [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
 }
 
-uint64_t RateLimiter::Admit(const std::string& key, std::chrono::steady_clock::time_point now) {
+uint64_t RateLimiter::Admit(const std::string& key, std::chrono::steady_clock::time_point now,
+                            uint64_t events) {
+  calls_.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(mu_);
   auto it = slots_.find(key);
   if (it == slots_.end()) {
     if (slots_.size() >= max_keys_) slots_.clear();  // bounded memory under key floods
     slots_.emplace(key, Slot{now, 0});
-    return 1;
+    return events;
   }
   Slot& slot = it->second;
   if (now - slot.last < period_) {
-    ++slot.suppressed;
+    slot.suppressed += events;
     return 0;
   }
-  const uint64_t admitted = slot.suppressed + 1;
+  const uint64_t admitted = slot.suppressed + events;
   slot.last = now;
   slot.suppressed = 0;
+  return admitted;
+}
+
+uint64_t LocalRateLimiter::Admit(std::string_view reason,
+                                 std::chrono::steady_clock::time_point now) {
+  if (!slots_) slots_ = std::make_unique<std::array<Slot, kSlots>>();
+  Slot* slot = nullptr;
+  for (Slot& s : *slots_) {
+    if (s.reason == reason || s.reason.empty()) {
+      slot = &s;
+      break;
+    }
+  }
+  if (slot == nullptr) slot = &slots_->back();  // unreachable with the protocol's reasons
+  slot->reason = reason;
+  if (now < slot->next) {
+    ++slot->held;
+    return 0;
+  }
+  const uint64_t admitted = slot->held + 1;
+  slot->next = now + period_;
+  slot->held = 0;
   return admitted;
 }
 

@@ -346,6 +346,23 @@ TEST(IngestConfigTest, AuthTimeoutOutlastsAQuietNodesFirstHeartbeat) {
   EXPECT_EQ(config->max_pending_per_address, 256u);
 }
 
+// A flood of bad frames is held back per connection: the process-wide log limiter (a lock) is
+// asked once per reason and period, not once per frame, and the line that is logged counts them.
+TEST_F(NodeProtocolTest, BadFrameFloodTakesNoSharedLockPerFrame) {
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1")));
+  const uint64_t calls_before = app_->log_limiter().calls();
+  constexpr int kBad = 5000;
+  std::string flood;
+  for (int i = 0; i < kBad; ++i)
+    flood += R"({"node_id":"radar1","timestamp":1,"delay":[)"
+             "\n";
+  ASSERT_TRUE(node->Send(flood));
+  ASSERT_TRUE(WaitFor([&] { return app_->metrics().rejected(Reject::kInvalidJson) == kBad; }));
+  EXPECT_LE(app_->log_limiter().calls() - calls_before, 1u);
+}
+
 TEST_F(NodeProtocolTest, PeerResetMidLineIsCleanedUpAndPartialLineDiscarded) {
   StartIngest();
   auto node = Connect();

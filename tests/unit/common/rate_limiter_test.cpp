@@ -17,5 +17,26 @@ TEST(RateLimiterTest, OneLinePerKeyPerPeriodWithSuppressedCount) {
   EXPECT_EQ(limiter.Admit("radar1/invalid_json", t0 + 10s), 3u) << "this one plus two held back";
 }
 
+TEST(RateLimiterTest, AdmitCarriesEventsCountedElsewhere) {
+  RateLimiter limiter(10s);
+  const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
+  EXPECT_EQ(limiter.Admit("radar1/x", t0, 5), 5u);
+  EXPECT_EQ(limiter.Admit("radar1/x", t0 + 1s, 7), 0u);
+  EXPECT_EQ(limiter.Admit("radar1/x", t0 + 10s, 2), 9u);
+  EXPECT_EQ(limiter.calls(), 3u);
+}
+
+TEST(LocalRateLimiterTest, OneLinePerReasonPerPeriodWithHeldBackCount) {
+  LocalRateLimiter limiter(10s);
+  const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
+  EXPECT_EQ(limiter.Admit("invalid_json", t0), 1u);
+  EXPECT_EQ(limiter.Admit("invalid_json", t0 + 1s), 0u);
+  EXPECT_EQ(limiter.Admit("deduplicated", t0 + 1s), 1u) << "reasons are independent";
+  EXPECT_EQ(limiter.Admit("invalid_json", t0 + 9s), 0u);
+  EXPECT_EQ(limiter.Admit("invalid_json", t0 + 10s), 3u) << "this one plus two held back";
+  EXPECT_EQ(limiter.Admit("deduplicated", t0 + 10s), 0u) << "its period began at 1 s";
+  EXPECT_EQ(limiter.Admit("deduplicated", t0 + 11s), 2u);
+}
+
 }  // namespace
 }  // namespace radarhub::common

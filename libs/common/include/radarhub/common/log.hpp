@@ -1,8 +1,11 @@
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -46,8 +49,13 @@ class RateLimiter final {
                        size_t max_keys = 100000)
       : period_(period), max_keys_(max_keys) {}
 
-  // Returns 0 when the line must be suppressed, else 1 + the number suppressed since the last one.
-  uint64_t Admit(const std::string& key, std::chrono::steady_clock::time_point now);
+  // Returns 0 when the line must be suppressed, else the number of events since the last line
+  // (`events`: how many this call stands for, e.g. a LocalRateLimiter's count).
+  uint64_t Admit(const std::string& key, std::chrono::steady_clock::time_point now,
+                 uint64_t events = 1);
+  std::chrono::steady_clock::duration period() const { return period_; }
+  // Calls of Admit so far: each takes the lock, which the data plane avoids (LocalRateLimiter).
+  uint64_t calls() const { return calls_.load(std::memory_order_relaxed); }
 
  private:
   struct Slot {
@@ -56,8 +64,32 @@ class RateLimiter final {
   };
   const std::chrono::steady_clock::duration period_;
   const size_t max_keys_;
+  std::atomic<uint64_t> calls_{0};
   std::mutex mu_;
   std::map<std::string, Slot, std::less<>> slots_;  // guarded by mu_
+};
+
+// The same for one owner on one thread (a connection): reasons are a few string literals, so
+// holding a line back takes no lock, builds no key and allocates nothing; a line it lets through
+// then goes to the shared RateLimiter (per node, across reconnections) with the count held here.
+// Holds no memory until the first Admit.
+class LocalRateLimiter final {
+ public:
+  explicit LocalRateLimiter(std::chrono::steady_clock::duration period) : period_(period) {}
+
+  // 0 when held back here, else 1 + the number held back for `reason` since its last line.
+  // `reason` must outlive the limiter (a literal).
+  uint64_t Admit(std::string_view reason, std::chrono::steady_clock::time_point now);
+
+ private:
+  struct Slot {
+    std::string_view reason;
+    std::chrono::steady_clock::time_point next{};
+    uint64_t held = 0;
+  };
+  static constexpr size_t kSlots = 16;  // more reasons than the protocol has
+  const std::chrono::steady_clock::duration period_;
+  std::unique_ptr<std::array<Slot, kSlots>> slots_;
 };
 
 }  // namespace radarhub::common
