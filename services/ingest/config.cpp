@@ -42,7 +42,13 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
   app.add_flag("--allow-unauthenticated", c.allow_unauthenticated,
                "accept nodes when no token is configured")
       ->envname("RADARHUB_ALLOW_UNAUTHENTICATED");
-  cli.Add("--replay-frames", c.replay_frames, "frames kept per node for resume");
+  cli.Add("--replay-frames", c.replay_frames, "frames kept per node for resume, at most")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 24));
+  cli.Add("--replay-memory", c.replay_memory,
+          "bytes of frames kept for resume by all nodes together, shared fairly (KiB, MiB, GiB; "
+          "each node keeps at least its latest frame)")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(size_t{1} << 20, size_t{1} << 40));
   cli.Add("--subscriber-queue", c.subscriber_queue, "events queued per subscriber")
       ->check(CLI::Range(size_t{1}, size_t{1} << 24));
   cli.Add("--max-batch", c.max_batch, "most events in one SubscribeResponse")

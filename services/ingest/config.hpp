@@ -36,6 +36,8 @@ struct IngestConfig : service::ServiceSettings {
   bool auto_provision = true;
   bool allow_unauthenticated = false;
   size_t replay_frames = 4096;
+  // All nodes' replay rings together: with 10,000 nodes, 4096 frames each would be ~24 GB.
+  size_t replay_memory = size_t{256} << 20;
   size_t subscriber_queue = 8192;
   size_t max_batch = 256;
   size_t max_subscribers = 1000;

@@ -44,6 +44,7 @@ IngestApp::IngestApp(IngestConfig config)
       registry_(NewEpoch()),
       hub_(hub::HubSettings{.epoch = registry_.epoch(),
                             .replay_frames = config_.replay_frames,
+                            .replay_memory = config_.replay_memory,
                             .subscriber_queue = config_.subscriber_queue}),
       metrics_(std::make_shared<IngestMetrics>(registry_, hub_)),
       pool_(config_.io_threads, "node-io"),
@@ -99,6 +100,7 @@ void IngestApp::ScheduleTick() {
         hub_.RefreshStatus(channel, MakeStatusEvent(status));
       });
     }
+    hub_.TrimReplay();
     ScheduleTick();
   });
 }

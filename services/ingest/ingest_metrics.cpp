@@ -116,6 +116,12 @@ std::vector<MetricFamily> IngestMetrics::Collect() const {
   AddGauge(subscribers, static_cast<double>(subscribers_.load(std::memory_order_relaxed)));
   out.push_back(std::move(subscribers));
 
+  auto replay = Family("radarhub_ingest_replay_bytes",
+                       "Bytes of frames the replay rings hold (bounded by --replay-memory).",
+                       MetricType::Gauge);
+  AddGauge(replay, static_cast<double>(hub_.replay_bytes()));
+  out.push_back(std::move(replay));
+
   auto queued = Family("radarhub_ingest_subscriber_queued_events",
                        "Events waiting in Subscribe streams' queues (bounded by "
                        "--subscriber-queue per stream).",

@@ -1,6 +1,7 @@
 #include "radarhub/hub/hub.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace radarhub::hub {
 
@@ -23,20 +24,55 @@ Channel& Hub::GetChannelLocked(std::string_view node_id) {
   return *slot;
 }
 
+namespace {
+
+// What a frame in a ring costs: its payload, the event and its control block, the ring's slot.
+size_t ReplayCost(const Event& event) {
+  return event.payload.capacity() + sizeof(Event) + 2 * sizeof(void*) + sizeof(EventPtr) + 16;
+}
+
+}  // namespace
+
 void Hub::Publish(Channel& channel, EventPtr event) {
   std::lock_guard lock(channel.mu_);
   if (event->kind == Event::Kind::kFrame) {
-    const size_t capacity = std::max<size_t>(settings_.replay_frames, 1);
-    if (channel.ring_.size() < capacity) {
-      channel.ring_.push_back(event);
-    } else {
-      channel.ring_[channel.ring_head_] = event;
-      channel.ring_head_ = (channel.ring_head_ + 1) % capacity;
-    }
+    if (channel.ring_.empty()) replaying_nodes_.fetch_add(1, std::memory_order_relaxed);
+    const size_t cost = ReplayCost(*event);
+    channel.ring_bytes_ += cost;
+    replay_bytes_.fetch_add(cost, std::memory_order_relaxed);
+    channel.ring_.push_back(event);
+    TrimLocked(channel);
   } else {
     channel.status_ = event;
   }
   for (const auto& queue : channel.subscribers_) queue->Push(&channel.node_id_, event);
+}
+
+void Hub::TrimLocked(Channel& channel) {
+  const size_t max_frames = std::max<size_t>(settings_.replay_frames, 1);
+  const size_t share =
+      settings_.replay_memory == 0
+          ? SIZE_MAX
+          : settings_.replay_memory /
+                std::max<size_t>(replaying_nodes_.load(std::memory_order_relaxed), 1);
+  size_t freed = 0;
+  while (channel.ring_.size() > max_frames ||
+         (channel.ring_.size() > 1 && channel.ring_bytes_ > share)) {
+    const size_t cost = ReplayCost(*channel.ring_.front());
+    channel.ring_bytes_ -= cost;
+    freed += cost;
+    channel.ring_.pop_front();
+  }
+  if (freed != 0) replay_bytes_.fetch_sub(freed, std::memory_order_relaxed);
+}
+
+void Hub::TrimReplay() {
+  if (settings_.replay_memory == 0 || replay_bytes() <= settings_.replay_memory) return;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, channel] : channels_) {
+    std::lock_guard channel_lock(channel->mu_);
+    TrimLocked(*channel);
+  }
 }
 
 void Hub::RefreshStatus(Channel& channel, EventPtr status) {
@@ -46,8 +82,7 @@ void Hub::RefreshStatus(Channel& channel, EventPtr status) {
 
 void Hub::ReplayLocked(Channel& channel, const Resume* resume, SubscriberQueue& queue) const {
   const size_t n = channel.ring_.size();
-  const size_t oldest = n < std::max<size_t>(settings_.replay_frames, 1) ? 0 : channel.ring_head_;
-  auto at = [&](size_t i) -> const EventPtr& { return channel.ring_[(oldest + i) % n]; };
+  auto at = [&](size_t i) -> const EventPtr& { return channel.ring_[i]; };
   const uint64_t lo = n != 0 ? at(0)->sequence : 0;
   const uint64_t hi = n != 0 ? at(n - 1)->sequence : 0;
   const std::string* node = &channel.node_id_;

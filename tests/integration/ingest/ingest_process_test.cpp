@@ -133,6 +133,36 @@ TEST(IngestProcessTest, OutOfOrderFramesAreCountedAndLoggedAsAccepted) {
   }
 }
 
+// --replay-memory bounds the frames all nodes' replay rings hold together (in bytes), whatever
+// --replay-frames would allow per node.
+TEST(IngestProcessTest, ReplayRingsStayWithinReplayMemory) {
+  ChildProcess ingest(kIngest, LoopbackArgs({"--token", "t0k", "--replay-memory", "1MiB"}));
+  const uint16_t metrics_port = ingest.ListeningPort("metrics");
+  ASSERT_NE(metrics_port, 0) << ingest.Stderr();
+  constexpr int kNodes = 10, kFrames = 2000;  // ~10 MB of frames with the default 4096 per node
+  std::vector<std::unique_ptr<TcpClient>> nodes;
+  for (int n = 0; n < kNodes; ++n) {
+    const std::string id = "radar" + std::to_string(n);
+    std::string lines = Hello(id, "t0k");
+    for (int i = 1; i <= kFrames; ++i) lines += Frame(id, i);
+    nodes.push_back(std::make_unique<TcpClient>(ingest.ListeningPort("node")));
+    ASSERT_TRUE(nodes.back()->Send(lines));
+  }
+  std::string page;
+  ASSERT_TRUE(WaitFor([&] {
+    page = Scrape(metrics_port);
+    return MetricSum(page, "radarhub_ingest_frames_total", "result=\"accepted\"") ==
+           kNodes * kFrames;
+  })) << page;
+  // Rings of nodes that have stopped publishing are trimmed to the shrunken share within a second.
+  double held = 0;
+  EXPECT_TRUE(WaitFor([&] {
+    held = MetricValue(Scrape(metrics_port), "radarhub_ingest_replay_bytes");
+    return held <= 1024 * 1024;
+  })) << held;
+  EXPECT_GT(held, 512 * 1024);
+}
+
 // Compose and Kubernetes hand nodes a service name, not an address: `radarhub node` resolves it
 // on every attempt and tries each address (localhost is ::1 and 127.0.0.1; the ingest listens on
 // one of them). A name that does not resolve is a retried failure, not a crash, and an ingest

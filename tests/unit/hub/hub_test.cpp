@@ -92,6 +92,55 @@ TEST_F(HubTest, StaleEpochIsOutOfRangeFromZeroThenEverythingRetained) {
   EXPECT_EQ(Drain(*q), (std::vector<std::string>{"a:gap 0-0 resume_out_of_range", "a:f1", "a:f2"}));
 }
 
+EventPtr BigFrame(uint64_t sequence) {
+  return std::make_shared<const Event>(
+      Event{Event::Kind::kFrame, sequence, std::string(1000, 'x')});
+}
+
+// Frames kept for resume are bounded in bytes for the whole hub, shared by the nodes that hold
+// frames: a node that comes later takes its share from the others (at once when they publish,
+// within a TrimReplay otherwise), and what is no longer held is announced on resume.
+TEST(HubReplayMemoryTest, RingsShareTheBudgetFairly) {
+  size_t cost = 0;
+  {
+    Hub probe(HubSettings{.epoch = kEpoch});
+    probe.Publish(probe.GetChannel("a"), BigFrame(1));
+    cost = probe.replay_bytes();
+  }
+  ASSERT_GT(cost, 1000u);
+  Hub hub(HubSettings{.epoch = kEpoch, .replay_frames = 1000, .replay_memory = 20 * cost});
+  Channel& a = hub.GetChannel("a");
+  Channel& b = hub.GetChannel("b");
+  for (uint64_t s = 1; s <= 100; ++s) hub.Publish(a, BigFrame(s));
+  EXPECT_EQ(hub.replay_bytes(), 20 * cost) << "one node alone may use it all";
+
+  for (uint64_t s = 1; s <= 100; ++s) hub.Publish(b, BigFrame(s));
+  EXPECT_EQ(hub.replay_bytes(), 30 * cost) << "b has its half; a keeps 20 until trimmed";
+  hub.TrimReplay();
+  EXPECT_EQ(hub.replay_bytes(), 20 * cost);
+
+  auto q = hub.Subscribe(
+      {.node_ids = {"a"}, .resume = {{.node_id = "a", .epoch = kEpoch, .after_sequence = 50}}});
+  const auto got = Drain(*q);
+  ASSERT_EQ(got.size(), 11u);
+  EXPECT_EQ(got[0], "a:gap 51-90 resume_out_of_range");
+  EXPECT_EQ(got[1], "a:f91");
+  EXPECT_EQ(got[10], "a:f100");
+}
+
+TEST(HubReplayMemoryTest, EveryNodeKeepsItsLatestFrameForSnapshots) {
+  Hub hub(HubSettings{.epoch = kEpoch, .replay_frames = 1000, .replay_memory = 100});
+  Channel& a = hub.GetChannel("a");
+  Channel& b = hub.GetChannel("b");
+  for (uint64_t s = 1; s <= 10; ++s) {
+    hub.Publish(a, BigFrame(s));
+    hub.Publish(b, BigFrame(s));
+  }
+  hub.TrimReplay();
+  auto q = hub.Subscribe({.node_ids = {"a", "b"}});
+  EXPECT_EQ(Drain(*q), (std::vector<std::string>{"a:f10", "b:f10"}));
+}
+
 TEST_F(HubTest, UnsubscribedQueueHearsNothingMore) {
   Channel& a = hub_.GetChannel("a");
   auto q = hub_.Subscribe({});

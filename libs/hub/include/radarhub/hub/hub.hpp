@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -17,7 +18,11 @@ namespace radarhub::hub {
 
 struct HubSettings {
   uint64_t epoch = 0;
-  size_t replay_frames = 4096;     // frames kept per node for resume
+  size_t replay_frames = 4096;  // frames kept per node for resume, at most
+  // Bytes of frames kept for resume by all nodes together (0: no limit). Shared fairly: a node's
+  // ring is trimmed (oldest first) to replay_memory / (nodes holding frames), and keeps at least
+  // its latest frame, which a new subscriber's snapshot starts with.
+  size_t replay_memory = 0;
   size_t subscriber_queue = 8192;  // events per subscriber before the oldest frames go
 };
 
@@ -46,9 +51,9 @@ class Channel final {
 
   const std::string node_id_;
   std::mutex mu_;
-  EventPtr status_;             // guarded by mu_
-  std::vector<EventPtr> ring_;  // guarded by mu_: grows to replay_frames, then wraps
-  size_t ring_head_ = 0;        // guarded by mu_: index of the oldest frame once full
+  EventPtr status_;            // guarded by mu_
+  std::deque<EventPtr> ring_;  // guarded by mu_: oldest first
+  size_t ring_bytes_ = 0;      // guarded by mu_: ReplayCost of what ring_ holds
   std::vector<std::shared_ptr<SubscriberQueue>> subscribers_;  // guarded by mu_
 };
 
@@ -67,6 +72,11 @@ class Hub final {
   void Publish(Channel& channel, EventPtr event);
   // Replaces the status a new subscriber's snapshot starts with, without notifying anyone.
   void RefreshStatus(Channel& channel, EventPtr status);
+  // Trims every node's ring to its share of replay_memory: rings of nodes that have stopped
+  // publishing keep what they had when more nodes came (call about once a second).
+  void TrimReplay();
+  // Bytes the replay rings hold now (frames, with their bookkeeping).
+  size_t replay_bytes() const { return replay_bytes_.load(std::memory_order_relaxed); }
 
   // Opens a subscription: the queue already holds the snapshot (statuses, then each node's
   // latest frame or its resumed frames) and receives live events from now on.
@@ -83,6 +93,8 @@ class Hub final {
  private:
   Channel& GetChannelLocked(std::string_view node_id);
   void ReplayLocked(Channel& channel, const Resume* resume, SubscriberQueue& queue) const;
+  // Drops the channel's oldest frames beyond replay_frames and beyond its share of replay_memory.
+  void TrimLocked(Channel& channel);
 
   const HubSettings settings_;
   mutable std::mutex mu_;
@@ -90,6 +102,8 @@ class Hub final {
   std::vector<std::shared_ptr<SubscriberQueue>> wildcard_;              // guarded by mu_
   size_t subscriber_count_ = 0;                                         // guarded by mu_
   std::atomic<uint64_t> frames_dropped_{0};
+  std::atomic<size_t> replay_bytes_{0};
+  std::atomic<size_t> replaying_nodes_{0};  // channels whose ring holds a frame
 };
 
 }  // namespace radarhub::hub
