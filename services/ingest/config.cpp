@@ -31,6 +31,11 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
           "connections from one address still before their first line, above which new ones "
           "from it close")
       ->check(CLI::Range(size_t{1}, size_t{10000000}));
+  cli.Add("--line-memory", c.line_memory,
+          "bytes of unfinished lines held for all connections together; over it, a line that "
+          "grows past 64 KiB is dropped (before the hello: the connection is closed)")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(size_t{1} << 20, size_t{1} << 40));
   app.add_flag("--tcp-nodelay,!--no-tcp-nodelay", c.tcp_nodelay, "TCP_NODELAY on node sockets")
       ->envname("RADARHUB_TCP_NODELAY");
   cli.Add("--tokens-file", c.tokens_file, "node tokens: 'node_id token' lines, '* token' shared");

@@ -30,6 +30,8 @@ struct IngestConfig : service::ServiceSettings {
   // Connections from one address that have not sent their hello yet: a flood from one host cannot
   // hold every --max-connections slot for --auth-timeout.
   size_t max_pending_per_address = 256;
+  // Unfinished lines of all connections together (see ConnectionSettings::line_memory).
+  size_t line_memory = size_t{256} << 20;
   bool tcp_nodelay = true;
   std::string tokens_file;
   std::string token;  // secret: never logged

@@ -107,6 +107,7 @@ void Connection::OnReadable() {
     read_at_wall_ = registry::WallClock::now();
     received_at_ = ToWallTime(read_at_wall_);
     if (!framer_.Consume(buffer, n, *this)) return;
+    if (framer_.buffered() != partial_accounted_ && !AccountPartialLine()) return;
     if (n < kReadBufferBytes) {
       WaitReadable();
       return;
@@ -136,6 +137,35 @@ void Connection::OnTimer() {
   } else {
     ArmTimer(deadline);
   }
+}
+
+namespace {
+// A partial line this small is never cut for the budget: a hello or an ordinary frame split
+// across reads always completes.
+constexpr size_t kOwnPartialAllowance = 64 * 1024;
+}  // namespace
+
+bool Connection::AccountPartialLine() {
+  const size_t held = framer_.buffered();
+  if (held > partial_accounted_) {
+    services_.partial_line_bytes.fetch_add(held - partial_accounted_, std::memory_order_relaxed);
+  } else {
+    services_.partial_line_bytes.fetch_sub(partial_accounted_ - held, std::memory_order_relaxed);
+  }
+  partial_accounted_ = held;
+  if (held <= kOwnPartialAllowance ||
+      services_.partial_line_bytes.load(std::memory_order_relaxed) <=
+          services_.settings.line_memory) {
+    return true;
+  }
+  services_.partial_line_bytes.fetch_sub(held, std::memory_order_relaxed);
+  partial_accounted_ = 0;
+  framer_.DiscardPartial();
+  if (node_ == nullptr) {
+    Shutdown(CloseReason::kBadHello, "unfinished first line while --line-memory is spent");
+    return false;
+  }
+  return OnOverlong();
 }
 
 bool Connection::OnOverlong() {
@@ -275,6 +305,8 @@ void Connection::Note(common::LogLevel level, std::string_view message, std::str
 void Connection::Shutdown(CloseReason reason, std::string_view detail) {
   if (closed_) return;
   closed_ = true;
+  services_.partial_line_bytes.fetch_sub(partial_accounted_, std::memory_order_relaxed);
+  partial_accounted_ = 0;
   // Account first, close last: whoever sees the socket closed also sees why.
   services_.metrics.ConnectionClosed(reason);
   if (node_ != nullptr) {

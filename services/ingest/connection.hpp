@@ -2,6 +2,7 @@
 
 #include <utility>  // before Asio: Boost 1.74 + g++ 12 (toolchain.md)
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -38,6 +39,9 @@ struct ConnectionSettings {
   std::chrono::milliseconds auth_timeout{30000};
   std::chrono::milliseconds idle_timeout{30000};
   bool tcp_nodelay = true;
+  // Unfinished lines of all connections together. Over it, a connection holding more than
+  // kOwnPartialAllowance loses its partial line (before its hello: the connection).
+  size_t line_memory = size_t{256} << 20;
 };
 
 // What a connection reports to whoever tracks connections (the NodeServer).
@@ -59,6 +63,7 @@ struct ConnectionServices {
   hub::Hub& hub;
   IngestMetrics& metrics;
   common::RateLimiter& log_limiter;
+  std::atomic<size_t>& partial_line_bytes;  // what every connection's framer holds, together
 };
 
 // One radar node's TCP connection: reads, frames, parses, applies the connection rules of
@@ -94,6 +99,9 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   void Shutdown(CloseReason reason, std::string_view detail = {});
   // A frame (or line) dropped: one warning per node and reason per period, with the count.
   void Warn(std::string_view reason, std::string_view detail = {});
+  // Brings the shared count of partial-line bytes up to date with the framer and applies
+  // --line-memory; false when the connection was closed for it.
+  bool AccountPartialLine();
   // The same, rate-limited per node and reason, as `message` at `level`.
   void Note(common::LogLevel level, std::string_view message, std::string_view reason,
             std::string_view detail = {});
@@ -113,6 +121,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   std::chrono::system_clock::time_point read_at_wall_;
   protocol::WallTime received_at_;
   common::LocalRateLimiter warn_limiter_;  // this connection's warnings, before the shared limiter
+  size_t partial_accounted_ = 0;           // framer_.buffered() as counted in partial_line_bytes
 };
 
 }  // namespace radarhub::ingest

@@ -33,6 +33,7 @@ ConnectionSettings MakeConnectionSettings(const IngestConfig& c) {
       .auth_timeout = c.auth_timeout,
       .idle_timeout = c.idle_timeout,
       .tcp_nodelay = c.tcp_nodelay,
+      .line_memory = c.line_memory,
   };
 }
 
@@ -52,8 +53,10 @@ IngestApp::IngestApp(IngestConfig config)
       tick_timer_(pool_.First()) {
   server_ = std::make_unique<NodeServer>(
       pool_,
-      ConnectionServices{connection_settings_, tokens_, registry_, hub_, *metrics_, log_limiter_},
+      ConnectionServices{connection_settings_, tokens_, registry_, hub_, *metrics_, log_limiter_,
+                         partial_line_bytes_},
       config_.max_connections, config_.max_pending_per_address);
+  metrics_->SetPartialLineBytes(&partial_line_bytes_);
 }
 
 IngestApp::~IngestApp() { Stop(); }

@@ -116,6 +116,15 @@ std::vector<MetricFamily> IngestMetrics::Collect() const {
   AddGauge(subscribers, static_cast<double>(subscribers_.load(std::memory_order_relaxed)));
   out.push_back(std::move(subscribers));
 
+  auto partial = Family("radarhub_ingest_partial_line_bytes",
+                        "Bytes of unfinished lines held for all connections (bounded by "
+                        "--line-memory).",
+                        MetricType::Gauge);
+  AddGauge(partial, partial_line_bytes_ != nullptr
+                        ? static_cast<double>(partial_line_bytes_->load(std::memory_order_relaxed))
+                        : 0.0);
+  out.push_back(std::move(partial));
+
   auto replay = Family("radarhub_ingest_replay_bytes",
                        "Bytes of frames the replay rings hold (bounded by --replay-memory).",
                        MetricType::Gauge);

@@ -1,8 +1,10 @@
 // radarhub-ingest: wiring only (see ingest_app.hpp).
 #include <utility>
 
+#include <malloc.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+
 #include <csignal>
 #include <functional>
 #include <iostream>
@@ -17,6 +19,10 @@ int main(int argc, char** argv) {
   if (!config) return exit_code;
   Logger::Configure(config->log_level, config->log_format);
   std::signal(SIGPIPE, SIG_IGN);
+  // Line buffers of hostile peers can reach --max-line-bytes: allocations that large are mapped
+  // and unmapped on their own, so memory they held goes back to the system when they close. (A
+  // fixed threshold also stops glibc from raising it after the first such free.)
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
   radarhub::ingest::IngestApp app(*config);
   std::string error;

@@ -335,6 +335,41 @@ TEST_F(NodeProtocolTest, PendingConnectionsArePerAddressCapped) {
   EXPECT_EQ(Closed(CloseReason::kLimit), 1u);
 }
 
+// Unfinished lines of all connections share --line-memory: connections that flood unfinished first
+// lines are closed once it is spent (the others never grow), an authenticated node's oversized
+// partial line is dropped and counted while its connection stays, and a small hello still works.
+TEST_F(NodeProtocolTest, UnfinishedLinesShareLineMemory) {
+  config_.line_memory = 1 << 20;
+  StartIngest();
+  auto node = Connect();
+  ASSERT_TRUE(node->Send(Hello("radar1")));
+  ASSERT_TRUE(WaitFor([&] { return app_->registry().Find("radar1") != nullptr; }));
+
+  const std::string chunk = R"({"node_id":"x","token":")" + std::string(200 * 1024, 'a');
+  std::vector<std::unique_ptr<TcpClient>> floods;
+  for (int i = 0; i < 20; ++i) {  // 4 MB of first lines against 1 MiB
+    floods.push_back(Connect());
+    ASSERT_TRUE(floods.back()->Send(chunk));
+  }
+  ASSERT_TRUE(WaitFor([&] { return Closed(CloseReason::kBadHello) >= 14; }))
+      << Closed(CloseReason::kBadHello);
+  EXPECT_LE(app_->partial_line_bytes(), (1u << 20) + 200 * 1024u);
+
+  ASSERT_TRUE(
+      node->Send(R"({"node_id":"radar1","timestamp":1,"delay":[)" + std::string(300 * 1024, ' ')));
+  ASSERT_TRUE(WaitFor([&] { return app_->metrics().rejected(ExtraReject::kLineTooLong) == 1; }));
+  ASSERT_TRUE(node->Send("1]}\n" + FrameLine("radar1", 2)));
+  const auto frames = NextFrames(1);
+  ASSERT_EQ(frames.size(), 1u) << "the connection stays";
+  EXPECT_EQ(frames[0].timestamp_ms(), 2);
+
+  floods.clear();
+  ASSERT_TRUE(WaitFor([&] { return app_->partial_line_bytes() == 0; }));
+  auto late = Connect();
+  ASSERT_TRUE(late->Send(Hello("radar2")));
+  EXPECT_TRUE(WaitFor([&] { return app_->registry().Find("radar2") != nullptr; }));
+}
+
 TEST(IngestConfigTest, AuthTimeoutOutlastsAQuietNodesFirstHeartbeat) {
   // Quiet nodes send their first heartbeat 10 s after connecting (protocol.md: default 30 s).
   char name[] = "radarhub-ingest";

@@ -28,6 +28,12 @@ class LineFramer final {
   // Bytes of a partial line held between chunks.
   size_t buffered() const { return carry_.size(); }
   bool discarding() const { return discarding_; }
+  // Drops the partial line held and what follows of it up to its newline (a memory budget ran
+  // out: the caller counts it as an over-long line).
+  void DiscardPartial() {
+    ReleaseCarry();
+    discarding_ = true;
+  }
 
  private:
   // A partial line above this capacity is freed once it completes: idle connections stay small.
