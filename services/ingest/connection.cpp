@@ -231,9 +231,14 @@ bool Connection::OnHello(char* line, size_t length) {
   if (previous != 0) owner_.Supersede(previous);
   owner_.Authenticated(id_);
   ArmTimer(last_activity_ + services_.settings.idle_timeout);  // from auth deadline to idle
-  common::LogInfo(
-      "node connected",
-      {{"node_id", node_id}, {"peer", peer_}, {"takeover", previous != 0 ? "true" : "false"}});
+  // A node reconnecting hundreds of times a second makes one line per period, with the count.
+  if (const uint64_t count = services_.log_limiter.Admit("connected/" + node_id, last_activity_);
+      count != 0) {
+    common::LogInfo("node connected", {{"node_id", node_id},
+                                       {"peer", peer_},
+                                       {"takeover", previous != 0 ? "true" : "false"},
+                                       {"count", std::to_string(count)}});
+  }
   return Handle(hello, length + 1);
 }
 
@@ -335,7 +340,7 @@ void Connection::Shutdown(CloseReason reason, std::string_view detail) {
   boost::system::error_code ignored;
   socket_.close(ignored);
   timer_.cancel();
-  owner_.Closed(id_);
+  owner_.Closed(id_, reason);
 }
 
 }  // namespace radarhub::ingest

@@ -52,7 +52,7 @@ class ConnectionOwner {
   virtual void Supersede(uint64_t connection_id) = 0;
   // The connection's hello was accepted: it no longer counts as pending for its address.
   virtual void Authenticated(uint64_t connection_id) = 0;
-  virtual void Closed(uint64_t connection_id) = 0;
+  virtual void Closed(uint64_t connection_id, CloseReason reason) = 0;
 };
 
 // Collaborators shared by every connection; all are thread-safe.

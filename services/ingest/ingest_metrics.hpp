@@ -34,6 +34,7 @@ enum class CloseReason : uint8_t {
   kPeerClosed,
   kError,
   kShutdown,
+  kAuthThrottled,  // refused at accept: too many failed logins from the address lately
   kCount,
 };
 std::string_view CloseReasonName(CloseReason reason);

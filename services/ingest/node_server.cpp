@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <future>
+#include <optional>
 
 #include "radarhub/common/log.hpp"
 
@@ -60,15 +61,19 @@ void NodeServer::Accept() {
         const auto peer = socket.remote_endpoint(peer_ec);
         std::string address = peer_ec ? std::string() : peer.address().to_string();
         std::shared_ptr<Connection> connection;
-        bool refused = false;
+        std::optional<CloseReason> refused;
         {
           std::lock_guard lock(mu_);
           if (stopping_) return;
           const auto pending = pending_.find(address);
-          if (connections_.size() >= max_connections_ ||
-              (pending != pending_.end() && pending->second >= max_pending_per_address_)) {
-            refused = true;
-            services_.metrics.ConnectionRefused(CloseReason::kLimit);
+          if (throttle_.Blocked(address, std::chrono::steady_clock::now())) {
+            refused = CloseReason::kAuthThrottled;
+          } else if (connections_.size() >= max_connections_ ||
+                     (pending != pending_.end() && pending->second >= max_pending_per_address_)) {
+            refused = CloseReason::kLimit;
+          }
+          if (refused) {
+            services_.metrics.ConnectionRefused(*refused);
             boost::system::error_code ignored;
             socket.close(ignored);
           } else {
@@ -79,22 +84,25 @@ void NodeServer::Accept() {
             services_.metrics.ConnectionOpened();
           }
         }
-        if (refused) {
-          // One line per address and period, however hard it floods.
-          const uint64_t count =
-              services_.log_limiter.Admit("refused/" + address, std::chrono::steady_clock::now());
-          if (count != 0) {
-            common::LogWarn(
-                "connection refused",
-                {{"reason", "limit"}, {"address", address}, {"count", std::to_string(count)}});
-          }
-        }
+        if (refused) LogRefused(address, *refused);
         if (connection) {
           // The socket was opened on the next I/O thread's context; the connection runs there.
           asio::post(connection->executor(), [connection] { connection->Start(); });
         }
         Accept();
       });
+}
+
+void NodeServer::LogRefused(const std::string& address, CloseReason reason) {
+  // However hard an address floods, one line per reason and period.
+  const std::string_view name = CloseReasonName(reason);
+  const uint64_t count = services_.log_limiter.Admit("refused/" + address + "/" + std::string(name),
+                                                     std::chrono::steady_clock::now());
+  if (count != 0) {
+    common::LogWarn(
+        "connection refused",
+        {{"reason", std::string(name)}, {"address", address}, {"count", std::to_string(count)}});
+  }
 }
 
 size_t NodeServer::connections() const {
@@ -116,6 +124,7 @@ void NodeServer::Supersede(uint64_t connection_id) {
 void NodeServer::Authenticated(uint64_t connection_id) {
   std::lock_guard lock(mu_);
   if (const auto it = connections_.find(connection_id); it != connections_.end()) {
+    if (!it->second.pending_from.empty()) throttle_.Succeeded(it->second.pending_from);
     EndPendingLocked(it->second);
   }
 }
@@ -129,9 +138,13 @@ void NodeServer::EndPendingLocked(Entry& entry) {
   entry.pending_from.clear();
 }
 
-void NodeServer::Closed(uint64_t connection_id) {
+void NodeServer::Closed(uint64_t connection_id, CloseReason reason) {
   std::lock_guard lock(mu_);
   if (const auto it = connections_.find(connection_id); it != connections_.end()) {
+    // Refusals that follow are counted and logged as auth_throttled at accept.
+    if (reason == CloseReason::kAuth && !it->second.pending_from.empty()) {
+      throttle_.Failed(it->second.pending_from, std::chrono::steady_clock::now());
+    }
     EndPendingLocked(it->second);
     connections_.erase(it);
   }

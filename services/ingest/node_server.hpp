@@ -13,6 +13,7 @@
 #include "config.hpp"
 #include "connection.hpp"
 #include "io_pool.hpp"
+#include "radarhub/auth/login_throttle.hpp"
 
 namespace radarhub::ingest {
 
@@ -36,7 +37,7 @@ class NodeServer final : public ConnectionOwner {
 
   void Supersede(uint64_t connection_id) override;
   void Authenticated(uint64_t connection_id) override;
-  void Closed(uint64_t connection_id) override;
+  void Closed(uint64_t connection_id, CloseReason reason) override;
 
  private:
   struct Entry {
@@ -44,6 +45,8 @@ class NodeServer final : public ConnectionOwner {
     std::string pending_from;  // the peer's address until its hello is accepted; then empty
   };
   void Accept();
+  // One line per address and period: what was refused and why.
+  void LogRefused(const std::string& address, CloseReason reason);
   void EndPendingLocked(Entry& entry);
 
   IoPool& pool_;
@@ -60,6 +63,7 @@ class NodeServer final : public ConnectionOwner {
   std::unordered_map<uint64_t, Entry> connections_;  // guarded by mu_
   // Connections before their hello, per address (no entry at 0): bounded by connections_.
   std::unordered_map<std::string, size_t> pending_;  // guarded by mu_
+  auth::LoginThrottle throttle_;                     // guarded by mu_: failed logins per address
 };
 
 }  // namespace radarhub::ingest

@@ -5,6 +5,7 @@
 
 #include "config.hpp"
 #include "ingest/ingest_fixture.hpp"
+#include "radarhub/auth/login_throttle.hpp"
 
 namespace radarhub::ingest::testing {
 namespace {
@@ -370,6 +371,35 @@ TEST_F(NodeProtocolTest, UnfinishedLinesShareLineMemory) {
   EXPECT_TRUE(WaitFor([&] { return app_->registry().Find("radar2") != nullptr; }));
 }
 
+// A token brute force from one address: after a few free failures the address is refused at
+// accept for a doubling while (counted auth_throttled), while an authenticated node's frames flow
+// on; once the while is over, a right token logs in (and clears the address).
+TEST_F(NodeProtocolTest, FailedLoginsFromOneAddressAreThrottled) {
+  StartIngest();
+  auto good = Connect();
+  ASSERT_TRUE(good->Send(Hello("radar1")));
+  ASSERT_TRUE(WaitFor([&] { return app_->registry().Find("radar1") != nullptr; }));
+  for (int i = 0; i <= auth::LoginThrottle::kFreeFailures; ++i) {
+    auto guess = Connect();
+    ASSERT_TRUE(guess->Send(Hello("radar1", "guess" + std::to_string(i))));
+    ASSERT_TRUE(guess->WaitClosed(5s));
+  }
+  ASSERT_TRUE(WaitFor(
+      [&] { return Closed(CloseReason::kAuth) == auth::LoginThrottle::kFreeFailures + 1; }));
+  auto refused = Connect();  // within the first second of refusal
+  EXPECT_TRUE(refused->WaitClosed(5s));
+  EXPECT_EQ(Closed(CloseReason::kAuthThrottled), 1u);
+  EXPECT_EQ(Closed(CloseReason::kAuth), auth::LoginThrottle::kFreeFailures + 1u)
+      << "refused before it could guess";
+  ASSERT_TRUE(good->Send(FrameLine("radar1", 1)));
+  EXPECT_EQ(NextFrames(1).size(), 1u) << "an authenticated node is not affected";
+
+  std::this_thread::sleep_for(1100ms);
+  auto right = Connect();
+  ASSERT_TRUE(right->Send(Hello("radar2")));
+  EXPECT_TRUE(WaitFor([&] { return app_->registry().Find("radar2") != nullptr; }));
+}
+
 TEST(IngestConfigTest, AuthTimeoutOutlastsAQuietNodesFirstHeartbeat) {
   // Quiet nodes send their first heartbeat 10 s after connecting (protocol.md: default 30 s).
   char name[] = "radarhub-ingest";
@@ -386,7 +416,8 @@ TEST(IngestConfigTest, AuthTimeoutOutlastsAQuietNodesFirstHeartbeat) {
 TEST_F(NodeProtocolTest, BadFrameFloodTakesNoSharedLockPerFrame) {
   StartIngest();
   auto node = Connect();
-  ASSERT_TRUE(node->Send(Hello("radar1")));
+  ASSERT_TRUE(node->Send(Hello("radar1") + FrameLine("radar1", 1)));
+  ASSERT_EQ(NextFrames(1).size(), 1u);  // the hello and its log line are behind us
   const uint64_t calls_before = app_->log_limiter().calls();
   constexpr int kBad = 5000;
   std::string flood;
