@@ -31,6 +31,10 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
           "connections from one address still before their first line, above which new ones "
           "from it close")
       ->check(CLI::Range(size_t{1}, size_t{10000000}));
+  cli.Add("--max-nodes", c.max_nodes,
+          "nodes registered in all (tokens-file nodes always are); a new node beyond it is closed "
+          "at its hello (limit)")
+      ->check(CLI::Range(size_t{1}, size_t{10000000}));
   cli.Add("--line-memory", c.line_memory,
           "bytes of unfinished lines held for all connections together; over it, a line that "
           "grows past 64 KiB is dropped (before the hello: the connection is closed)")

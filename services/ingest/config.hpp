@@ -30,6 +30,9 @@ struct IngestConfig : service::ServiceSettings {
   // Connections from one address that have not sent their hello yet: a flood from one host cannot
   // hold every --max-connections slot for --auth-timeout.
   size_t max_pending_per_address = 256;
+  // Nodes the ingest registers (tokens-file nodes first): each costs a registry entry, a replay
+  // ring and metric series, so ids presented with the shared token cannot grow them unbounded.
+  size_t max_nodes = 10000;
   // Unfinished lines of all connections together (see ConnectionSettings::line_memory).
   size_t line_memory = size_t{256} << 20;
   bool tcp_nodelay = true;

@@ -222,7 +222,11 @@ bool Connection::OnHello(char* line, size_t length) {
       Shutdown(CloseReason::kAuth, "unknown node " + node_id + " (auto-provision off)");
       return false;
   }
-  node_ = &services_.registry.Get(node_id);
+  node_ = services_.registry.GetWithin(node_id, services_.settings.max_nodes);
+  if (node_ == nullptr) {
+    Shutdown(CloseReason::kLimit, "--max-nodes registered; " + node_id + " is new");
+    return false;
+  }
   channel_ = &services_.hub.GetChannel(node_id);
   const uint64_t previous = services_.registry.Attach(
       *node_, id_, peer_, registry::WallClock::now(), [&](const v1::NodeStatus& status) {

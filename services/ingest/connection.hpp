@@ -39,6 +39,7 @@ struct ConnectionSettings {
   std::chrono::milliseconds auth_timeout{30000};
   std::chrono::milliseconds idle_timeout{30000};
   bool tcp_nodelay = true;
+  size_t max_nodes = 10000;  // nodes registered in all; a new one beyond is refused at its hello
   // Unfinished lines of all connections together. Over it, a connection holding more than
   // kOwnPartialAllowance loses its partial line (before its hello: the connection).
   size_t line_memory = size_t{256} << 20;

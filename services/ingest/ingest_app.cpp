@@ -33,6 +33,7 @@ ConnectionSettings MakeConnectionSettings(const IngestConfig& c) {
       .auth_timeout = c.auth_timeout,
       .idle_timeout = c.idle_timeout,
       .tcp_nodelay = c.tcp_nodelay,
+      .max_nodes = c.max_nodes,
       .line_memory = c.line_memory,
   };
 }

@@ -23,6 +23,24 @@ Node& NodeRegistry::Get(std::string_view node_id) {
   return *slot;
 }
 
+Node* NodeRegistry::GetWithin(std::string_view node_id, size_t max_nodes) {
+  {
+    std::shared_lock lock(mu_);
+    if (const auto it = nodes_.find(std::string(node_id)); it != nodes_.end()) {
+      return it->second.get();
+    }
+  }
+  std::unique_lock lock(mu_);
+  if (const auto it = nodes_.find(std::string(node_id)); it != nodes_.end()) {
+    return it->second.get();
+  }
+  if (nodes_.size() >= max_nodes) return nullptr;
+  auto& slot = nodes_[std::string(node_id)];
+  slot = std::make_unique<Node>(std::string(node_id));
+  order_.push_back(slot.get());
+  return slot.get();
+}
+
 Node* NodeRegistry::Find(std::string_view node_id) const {
   std::shared_lock lock(mu_);
   const auto it = nodes_.find(std::string(node_id));

@@ -400,6 +400,28 @@ TEST_F(NodeProtocolTest, FailedLoginsFromOneAddressAreThrottled) {
   EXPECT_TRUE(WaitFor([&] { return app_->registry().Find("radar2") != nullptr; }));
 }
 
+// --max-nodes bounds the node ids the shared token can register: a new one beyond it is closed at
+// its hello (limit) and leaves no trace; known nodes still connect.
+TEST_F(NodeProtocolTest, NewNodesBeyondMaxNodesAreRefused) {
+  config_.max_nodes = 2;
+  StartIngest();
+  auto a = Connect(), b = Connect();
+  ASSERT_TRUE(a->Send(Hello("radar1")));
+  ASSERT_TRUE(b->Send(Hello("radar2")));
+  ASSERT_TRUE(WaitFor([&] { return app_->registry().All().size() == 2; }));
+  auto c = Connect();
+  ASSERT_TRUE(c->Send(Hello("radar3")));
+  EXPECT_TRUE(c->WaitClosed(5s));
+  EXPECT_EQ(Closed(CloseReason::kLimit), 1u);
+  EXPECT_EQ(app_->registry().Find("radar3"), nullptr);
+  a->Close();
+  ASSERT_TRUE(
+      WaitFor([&] { return !app_->registry().Connected(*app_->registry().Find("radar1")); }));
+  auto again = Connect();
+  ASSERT_TRUE(again->Send(Hello("radar1") + FrameLine("radar1", 1)));
+  EXPECT_EQ(NextFrames(1).size(), 1u) << "a known node reconnects";
+}
+
 TEST(IngestConfigTest, AuthTimeoutOutlastsAQuietNodesFirstHeartbeat) {
   // Quiet nodes send their first heartbeat 10 s after connecting (protocol.md: default 30 s).
   char name[] = "radarhub-ingest";

@@ -74,6 +74,8 @@ class NodeRegistry final {
 
   // Finds or registers the node (auto-provision). The reference lives as long as the registry.
   Node& Get(std::string_view node_id);
+  // The same, but registers no node beyond `max_nodes` in all: null for a new node then.
+  Node* GetWithin(std::string_view node_id, size_t max_nodes);
   Node* Find(std::string_view node_id) const;
   std::vector<Node*> All() const;
 
