@@ -11,11 +11,14 @@ namespace radarhub::auth {
 bool TokenStore::ReadTable(Table& table, std::string& error) const {
   if (!settings_.shared_token.empty()) table.shared.emplace(settings_.shared_token);
   if (settings_.tokens_file.empty()) return true;
-
-  const std::string& path = settings_.tokens_file;
   std::string content;
-  if (!ReadPrivateFile("tokens-file", path, content, error)) return false;
-  std::istringstream in(content);
+  if (!ReadPrivateFile("tokens-file", settings_.tokens_file, content, error)) return false;
+  return ParseTokensFile(content, settings_.tokens_file, table, error);
+}
+
+bool ParseTokensFile(std::string_view content, const std::string& path, TokenTable& table,
+                     std::string& error) {
+  std::istringstream in{std::string(content)};
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {

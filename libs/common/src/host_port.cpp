@@ -17,6 +17,8 @@ std::optional<HostPort> ParseHostPort(const std::string& text) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
+  // "[]:80" names no host, and a bracket left over ("[::1:80", "a]:80") is not one either.
+  if (host.empty() || host.find_first_of("[]") != std::string::npos) return std::nullopt;
   unsigned port = 0;
   const char* first = text.data() + colon + 1;
   const char* last = text.data() + text.size();

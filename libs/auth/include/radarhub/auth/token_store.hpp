@@ -25,6 +25,16 @@ struct TokenSettings {
   bool allow_unauthenticated = false;
 };
 
+// The tokens file's content (protocol.md "Tokens": `node_id token` lines, `# comments`, `* token`
+// for the shared token), as digests. Pure, for tests and the fuzzer: `path` only names the file in
+// `error` ("<path> line N: ...").
+struct TokenTable {
+  std::unordered_map<std::string, SecretDigest> nodes;
+  std::optional<SecretDigest> shared;
+};
+bool ParseTokensFile(std::string_view content, const std::string& path, TokenTable& table,
+                     std::string& error);
+
 // Node tokens (protocol.md, "Tokens"). Tokens are kept only as SHA-256 digests and compared in
 // constant time, so neither a token's content nor its length leaks through timing. Thread-safe:
 // Check may run on any thread while Reload swaps the table.
@@ -48,10 +58,7 @@ class TokenStore final {
   bool unauthenticated() const;
 
  private:
-  struct Table {
-    std::unordered_map<std::string, SecretDigest> nodes;
-    std::optional<SecretDigest> shared;
-  };
+  using Table = TokenTable;
 
   bool ReadTable(Table& table, std::string& error) const;
   std::shared_ptr<const Table> table() const;
