@@ -42,7 +42,8 @@ std::optional<TrackerConfig> ParseTrackerCommandLine(int argc, char** argv, int&
                            "follows every node through the ingest and tracks its targets");
   CLI::App& app = cli.app();
   std::string ingest = "127.0.0.1:50051", grpc_listen = c.grpc_listen.ToString(),
-              metrics_listen = c.metrics_listen->ToString(), nodes, resolve_interval = "10s";
+              metrics_listen = c.metrics_listen->ToString(), nodes, resolve_interval = "10s",
+              forget_after = "1h";
 
   cli.Add("--ingest", ingest,
           "ingest gRPC endpoints: HOST:PORT,... or dns:///NAME:PORT (every address)");
@@ -52,6 +53,9 @@ std::optional<TrackerConfig> ParseTrackerCommandLine(int argc, char** argv, int&
       ->check(CLI::Range(size_t{1}, size_t{1} << 24));
   cli.Add("--max-nodes", c.max_nodes, "nodes tracked at most when auto-provisioning")
       ->check(CLI::Range(size_t{1}, size_t{1000000}));
+  cli.Add("--forget-after", forget_after,
+          "stop tracking an auto-provisioned node unhealthy this long, freeing its place under "
+          "--max-nodes (0: never)");
   cli.Add("--nodes", nodes, "track only these node ids (comma list; empty: auto-provision)");
   cli.Add("--shard-index", c.shard_index, "this tracker's shard, 0 .. shard-count - 1");
   cli.Add("--shard-count", c.shard_count,
@@ -127,6 +131,11 @@ std::optional<TrackerConfig> ParseTrackerCommandLine(int argc, char** argv, int&
   if (!cli.Listen("--grpc-listen", grpc_listen, c.grpc_listen) ||
       !cli.OptionalListen("--metrics-listen", metrics_listen, c.metrics_listen) ||
       !cli.Duration("--resolve-interval", resolve_interval, c.resolve_interval)) {
+    return std::nullopt;
+  }
+  if (forget_after == "0") {
+    c.forget_after = std::chrono::milliseconds::zero();
+  } else if (!cli.Duration("--forget-after", forget_after, c.forget_after)) {
     return std::nullopt;
   }
   std::chrono::milliseconds coast{};

@@ -31,6 +31,9 @@ struct TrackerConfig : service::ServiceSettings {  // serving the Tracker API
   std::optional<HostPort> metrics_listen = HostPort{"0.0.0.0", 9106};
   size_t queue_size = 2000;
   size_t max_nodes = 100;
+  // Auto-provisioned nodes unhealthy this long are no longer tracked (0: never), so ids that
+  // come and go cannot fill --max-nodes for good.
+  std::chrono::milliseconds forget_after{3600 * 1000};
   std::vector<std::string> nodes;  // empty: auto-provision
   uint32_t shard_index = 0;
   uint32_t shard_count = 1;

@@ -104,6 +104,8 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
     PushLocked();
   }
 
+  const std::shared_ptr<TrackedNode>& node() const { return node_; }
+
   void Forget() {
     std::lock_guard lock(mu_);
     forgotten_ = true;
@@ -272,6 +274,18 @@ void IngestEndpoint::OnDiscoveryLive(bool live) {
       services_.health_changed(node->id(), state);
     }
   }
+}
+
+void IngestEndpoint::Forget(const std::shared_ptr<TrackedNode>& node) {
+  std::shared_ptr<Subscription> stream;
+  {
+    std::lock_guard lock(mu_);
+    const auto it = links_.find(node->id());
+    if (it == links_.end() || it->second.first->node() != node) return;
+    stream = std::move(it->second.second);
+    links_.erase(it);
+  }
+  stream->Stop();
 }
 
 void IngestEndpoint::Stop(bool forget) {

@@ -44,6 +44,9 @@ class IngestEndpoint final : public std::enable_shared_from_this<IngestEndpoint>
   // Ends every stream of this endpoint; with `forget`, its nodes stop counting it as a source
   // (the endpoint was removed, not shut down).
   void Stop(bool forget);
+  // The node was forgotten (NodeTable::ForgetIdle): its stream here ends. A stream already made
+  // for the node provisioned again since is kept.
+  void Forget(const std::shared_ptr<TrackedNode>& node);
   const std::string& name() const { return name_; }
 
  private:

@@ -86,6 +86,11 @@ void TrackedNode::Tick(std::chrono::system_clock::time_point now) {
 
 void TrackedNode::Finish() { stage_->Finish(); }
 
+void TrackedNode::Retire() {
+  receiver_.Close();
+  asio::post(strand_, [self = shared_from_this()] { self->stage_->Finish(); });
+}
+
 void TrackedNode::BeginStop(std::chrono::steady_clock::time_point deadline) {
   if (draining_.load()) return;
   drain_deadline_ns_.store(SteadyNs(deadline));
@@ -193,6 +198,27 @@ uint64_t NodeTable::refused() const {
 
 void NodeTable::TickAll(std::chrono::system_clock::time_point now) const {
   for (const auto& node : All()) node->Tick(now);
+}
+
+std::vector<std::shared_ptr<TrackedNode>> NodeTable::ForgetIdle(
+    std::chrono::system_clock::time_point now, std::chrono::milliseconds after) {
+  std::vector<std::shared_ptr<TrackedNode>> forgotten;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_ || !fixed_.empty()) return forgotten;
+    for (auto it = nodes_.begin(); it != nodes_.end();) {
+      const receiver::HealthState h = it->second->receiver().health();
+      if (!h.healthy && h.since != std::chrono::system_clock::time_point{} &&
+          now - h.since >= after && it->second->receiver().queue_depth() == 0) {
+        forgotten.push_back(it->second);
+        it = nodes_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& node : forgotten) node->Retire();
+  return forgotten;
 }
 
 void NodeTable::StopAll(std::chrono::steady_clock::time_point deadline) {

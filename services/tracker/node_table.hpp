@@ -70,6 +70,9 @@ class TrackedNode final : public std::enable_shared_from_this<TrackedNode> {
   void Start();
   // Runs the stage's tick on the node's strand.
   void Tick(std::chrono::system_clock::time_point now);
+  // The node was forgotten (no longer in the table): the receiver takes nothing more, and the
+  // stage finishes on the node's strand, after any batch still running (track files written).
+  void Retire();
   // Call once no stream feeds the receiver any more: what is queued is processed until
   // `deadline`, the rest dropped. The workers' Join waits for that.
   void BeginStop(std::chrono::steady_clock::time_point deadline);
@@ -116,7 +119,8 @@ struct ProvisionSettings {
 // The nodes this tracker follows (api.md auto-provision, operations.md sharding): a node is
 // tracked when it is in --nodes (or, without --nodes, the first time any ingest reports it, while
 // fewer than --max-nodes are tracked) and its rendezvous shard is ours. Nodes are never
-// un-provisioned: their health says what became of them. Thread-safe.
+// un-provisioned unless --forget-after says so (ForgetIdle); until then their health says what
+// became of them. Thread-safe.
 class NodeTable final {
  public:
   NodeTable(ProvisionSettings settings, StageFactory stages,
@@ -133,6 +137,11 @@ class NodeTable final {
   uint64_t refused() const;
   // Every node's stage ticks on its worker.
   void TickAll(std::chrono::system_clock::time_point now) const;
+  // Auto-provisioned nodes unhealthy for `after` or longer, with nothing queued, leave the table
+  // (and are retired), making room under --max-nodes; a node that comes back is provisioned
+  // afresh. Returns them; --nodes entries are never forgotten.
+  std::vector<std::shared_ptr<TrackedNode>> ForgetIdle(std::chrono::system_clock::time_point now,
+                                                       std::chrono::milliseconds after);
   // Processes what is queued (until `deadline`) and ends the workers; provisions nothing after.
   void StopAll(std::chrono::steady_clock::time_point deadline);
 

@@ -34,9 +34,8 @@ void TrackBoard::Publish(const std::string& node_id, tracking::FrameResult&& res
   tracks->deleted = std::move(result.deleted);
   {
     std::lock_guard lock(mu_);
-    auto& slot = latest_[node_id];
-    tracks->version = slot ? slot->version + 1 : 1;
-    slot = tracks;
+    tracks->version = ++last_version_;
+    latest_[node_id] = tracks;
   }
   if (streamer_count_.load() == 0) return;  // nobody streams: no hop to the control thread
   asio::post(control_, [this, tracks = std::shared_ptr<const NodeTracks>(std::move(tracks))] {
@@ -68,6 +67,16 @@ std::vector<std::shared_ptr<const NodeTracks>> TrackBoard::Latest(
     }
   }
   return out;
+}
+
+void TrackBoard::Forget(const std::string& node_id) {
+  {
+    std::lock_guard lock(mu_);
+    latest_.erase(node_id);
+  }
+  asio::post(control_, [this, node_id] {
+    for (TrackStreamer* s : streamers_) s->Forget(node_id);
+  });
 }
 
 bool TrackBoard::Knows(const std::string& node_id) const {

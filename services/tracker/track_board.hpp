@@ -52,6 +52,9 @@ class TrackBoard final {
   void Publish(const std::string& node_id, tracking::FrameResult&& result);
   // A node is tracked from now on (so a snapshot lists it before its first frame).
   void Provisioned(const std::string& node_id);
+  // A node is no longer tracked (--forget-after): its tracks leave the board, and streamers
+  // forget what they sent of it.
+  void Forget(const std::string& node_id);
   // The latest tracks of `node_ids` (empty: every node), by node id.
   std::vector<std::shared_ptr<const NodeTracks>> Latest(
       const std::set<std::string>& node_ids) const;
@@ -69,8 +72,10 @@ class TrackBoard final {
   const boost::asio::any_io_executor control_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const NodeTracks>> latest_;  // guarded by mu_
-  std::vector<TrackStreamer*> streamers_;                            // control thread
-  bool draining_ = false;                                            // control thread
+  // Board-wide, so a node's versions keep rising when it is forgotten and tracked again.
+  uint64_t last_version_ = 0;              // guarded by mu_
+  std::vector<TrackStreamer*> streamers_;  // control thread
+  bool draining_ = false;                  // control thread
   std::atomic<size_t> streamer_count_{0};
 };
 
@@ -84,6 +89,7 @@ class TrackStreamer final : public ControlThreadWriter<v1::TrackUpdate> {
 
   // Control thread.
   void Enqueue(std::shared_ptr<const NodeTracks> tracks, bool snapshot);
+  void Forget(const std::string& node_id) { sent_.erase(node_id); }
   bool Wants(const std::string& node_id) const {
     return node_ids_.empty() || node_ids_.count(node_id) != 0;
   }

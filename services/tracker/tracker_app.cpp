@@ -182,9 +182,30 @@ void TrackerApp::ScheduleTick() {
   tick_timer_.expires_after(kTickEvery);
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // stopping
-    table_->TickAll(std::chrono::system_clock::now());
+    const auto now = std::chrono::system_clock::now();
+    table_->TickAll(now);
+    if (config_.forget_after.count() > 0) ForgetIdle(now);
     ScheduleTick();
   });
+}
+
+void TrackerApp::ForgetIdle(std::chrono::system_clock::time_point now) {
+  const auto forgotten = table_->ForgetIdle(now, config_.forget_after);
+  if (forgotten.empty()) return;
+  std::vector<std::shared_ptr<IngestEndpoint>> endpoints;
+  {
+    std::lock_guard lock(endpoints_mu_);
+    for (const auto& [address, endpoint] : endpoints_) endpoints.push_back(endpoint);
+  }
+  for (const auto& node : forgotten) {
+    for (const auto& endpoint : endpoints) endpoint->Forget(node);
+    tracks_.Forget(node->id());
+    board_.Forget(node->id());
+    common::LogInfo("node forgotten",
+                    {{"node_id", node->id()},
+                     {"reason", std::string(tracking::ToString(node->receiver().health().reason))},
+                     {"after", std::to_string(config_.forget_after.count()) + "ms"}});
+  }
 }
 
 std::shared_ptr<IngestEndpoint> TrackerApp::MakeEndpoint(const std::string& address,

@@ -57,6 +57,8 @@ class TrackerApp final {
   void Resolve();
   void ScheduleTick();
   void SetEndpoints(const std::set<std::string>& addresses);
+  // --forget-after: nodes unhealthy that long leave the table, their streams, and the boards.
+  void ForgetIdle(std::chrono::system_clock::time_point now);
   std::shared_ptr<IngestEndpoint> MakeEndpoint(const std::string& address,
                                                const std::string& tls_name);
 

@@ -22,10 +22,12 @@ void HealthBoard::Changed(const std::string& node_id, const receiver::HealthStat
 void HealthBoard::Publish(const std::string& node_id, const receiver::HealthState& state) {
   const auto node = table_.Find(node_id);
   if (!node) return;
-  const auto [it, fresh] = published_.try_emplace(node_id, state.version);
+  const auto [it, fresh] = published_.try_emplace(node_id, Published{node.get(), state.version});
   if (!fresh) {
-    if (state.version <= it->second) return;  // a newer state went out already
-    it->second = state.version;
+    if (it->second.node == node.get() && state.version <= it->second.version) {
+      return;  // a newer state went out already
+    }
+    it->second = Published{node.get(), state.version};
   }
   if (health_ != nullptr && !draining_) health_->SetServingStatus("node/" + node_id, state.healthy);
   std::optional<v1::NodeHealth> message;  // built once, for the watchers that want it
@@ -34,6 +36,13 @@ void HealthBoard::Publish(const std::string& node_id, const receiver::HealthStat
     if (!message) message = node->Health(state);
     watcher->Enqueue(*message);
   }
+}
+
+void HealthBoard::Forget(const std::string& node_id) {
+  asio::post(control_, [this, node_id] {
+    published_.erase(node_id);
+    if (health_ != nullptr && !draining_) health_->SetServingStatus("node/" + node_id, false);
+  });
 }
 
 void HealthBoard::Add(HealthWatcher* watcher) {

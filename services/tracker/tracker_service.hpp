@@ -33,6 +33,8 @@ class HealthBoard final {
 
   void Attach(grpc::HealthCheckServiceInterface* health);  // before any Changed()
   void Changed(const std::string& node_id, const receiver::HealthState& state);
+  // A node is no longer tracked (--forget-after).
+  void Forget(const std::string& node_id);
   // Ends every watcher with UNAVAILABLE once it has written what it holds; refuses new ones.
   void Drain();
   size_t watchers() const { return watcher_count_.load(); }
@@ -48,9 +50,13 @@ class HealthBoard final {
   const boost::asio::any_io_executor control_;
   const NodeTable& table_;
   grpc::HealthCheckServiceInterface* health_ = nullptr;
-  std::unordered_map<std::string, uint64_t> published_;  // control thread: node -> version
-  std::vector<HealthWatcher*> watchers_;                 // control thread
-  bool draining_ = false;                                // control thread
+  struct Published {
+    const TrackedNode* node = nullptr;  // a node tracked again is a new one: its versions restart
+    uint64_t version = 0;
+  };
+  std::unordered_map<std::string, Published> published_;  // control thread
+  std::vector<HealthWatcher*> watchers_;                  // control thread
+  bool draining_ = false;                                 // control thread
   std::atomic<size_t> watcher_count_{0};
 };
 

@@ -276,6 +276,34 @@ TEST_F(TrackerStreamTest, NodeConnectedBeforeTheTrackerStartsAtItsLatestFrame) {
   for (size_t i = 0; i < taken.size(); ++i) EXPECT_EQ(taken[i], 50 + i) << "at " << i;
 }
 
+// --forget-after: an auto-provisioned node that stays away that long is no longer tracked, and
+// its place under --max-nodes goes to the next node; when it comes back it is tracked afresh.
+// (Without it, ids that came and went filled --max-nodes for good.)
+TEST_F(TrackerStreamTest, NodesAwayForForgetAfterFreeTheirPlace) {
+  auto ingest = StartIngest();
+  const uint16_t grpc_port = ingest->ListeningPort("grpc");
+  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
+  TrackerConfig config;
+  config.max_nodes = 1;
+  config.forget_after = std::chrono::milliseconds(500);
+  StartTracker(grpc_port, config);
+  {
+    TcpClient first(ingest->ListeningPort("node"));
+    ASSERT_TRUE(first.Send(Hello("radar1") + Frame("radar1", 1)));
+    ASSERT_TRUE(recorder_.WaitTaken("radar1", 1, 10s));
+  }  // radar1 leaves
+  ASSERT_TRUE(WaitFor([&] { return tracker_->table().Find("radar1") == nullptr; }, 10s))
+      << "radar1 still tracked";
+
+  TcpClient second(ingest->ListeningPort("node"));
+  ASSERT_TRUE(second.Send(Hello("radar2") + Frame("radar2", 1)));
+  ASSERT_TRUE(recorder_.WaitTaken("radar2", 1, 10s)) << "radar2 got the freed place";
+  EXPECT_EQ(tracker_->table().refused(), 0u);
+  const auto all = tracker_->table().All();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0]->id(), "radar2");
+}
+
 // A stalled processing loop costs its own node's oldest frames, counted, and nothing else: the
 // stream reader keeps taking frames (ingest never has to drop any for this tracker), the queue
 // keeps the newest, and another node's frames flow meanwhile.
