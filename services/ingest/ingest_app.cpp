@@ -1,5 +1,7 @@
 #include "ingest_app.hpp"
 
+#include <malloc.h>
+
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server.h>
 
@@ -47,7 +49,8 @@ IngestApp::IngestApp(IngestConfig config)
       hub_(hub::HubSettings{.epoch = registry_.epoch(),
                             .replay_frames = config_.replay_frames,
                             .replay_memory = config_.replay_memory,
-                            .subscriber_queue = config_.subscriber_queue}),
+                            .subscriber_queue = config_.subscriber_queue,
+                            .subscriber_memory = config_.subscriber_memory}),
       metrics_(std::make_shared<IngestMetrics>(registry_, hub_)),
       pool_(config_.io_threads, "node-io"),
       node_health_(hub_, pump_.First()),
@@ -105,6 +108,16 @@ void IngestApp::ScheduleTick() {
       });
     }
     hub_.TrimReplay();
+    // Frames are small allocations spread over the heap: when many are freed at once (streams
+    // end, rings shrink), glibc keeps the pages unless asked. Only then is it asked, so a steady
+    // ingest never pays for a trim (it walks the heap under the arenas' locks).
+    const size_t subscribers = hub_.subscribers(), replay = hub_.replay_bytes();
+    if (subscribers < last_subscribers_ || replay + (size_t{16} << 20) < last_replay_bytes_) {
+      malloc_trim(0);
+      last_replay_bytes_ = replay;
+    }
+    last_subscribers_ = subscribers;
+    last_replay_bytes_ = std::max(last_replay_bytes_, replay);
     ScheduleTick();
   });
 }

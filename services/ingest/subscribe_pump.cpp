@@ -2,6 +2,7 @@
 
 #include <grpc/support/time.h>
 #include <pthread.h>
+#include <algorithm>
 
 namespace radarhub::ingest {
 
@@ -170,7 +171,12 @@ void SubscribePump::Pump(Stream& s) {
     Finish(s, grpc::Status::CANCELLED);
     return;
   }
-  s.queue->Pop(s.batch, settings_.max_batch, settings_.max_batch_bytes);
+  // A response waiting on a reader that does not read holds its bytes too: with a byte budget,
+  // no response is larger than the stream's share of it (but at least 64 KiB).
+  const size_t share = hub_.subscriber_share();
+  const size_t max_bytes =
+      std::min(settings_.max_batch_bytes, std::max<size_t>(share, size_t{64} << 10));
+  s.queue->Pop(s.batch, settings_.max_batch, max_bytes);
   if (s.batch.empty()) {
     if (draining_.load()) Finish(s, {grpc::StatusCode::UNAVAILABLE, "ingest is shutting down"});
     return;

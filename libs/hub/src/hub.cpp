@@ -106,8 +106,9 @@ void Hub::ReplayLocked(Channel& channel, const Resume* resume, SubscriberQueue& 
 
 std::shared_ptr<SubscriberQueue> Hub::Subscribe(const SubscribeRequest& request,
                                                 std::function<void()> wakeup) {
-  auto queue = std::make_shared<SubscriberQueue>(settings_.subscriber_queue, request.frames,
-                                                 std::move(wakeup), &frames_dropped_);
+  auto queue = std::make_shared<SubscriberQueue>(
+      settings_.subscriber_queue, request.frames, std::move(wakeup), &frames_dropped_,
+      settings_.subscriber_memory != 0 ? &subscriber_share_ : nullptr);
   std::lock_guard lock(mu_);
   std::vector<Channel*> channels;
   if (request.node_ids.empty()) {
@@ -141,6 +142,7 @@ std::shared_ptr<SubscriberQueue> Hub::Subscribe(const SubscribeRequest& request,
   }
   for (Channel* channel : channels) channel->subscribers_.push_back(queue);
   ++subscriber_count_;
+  UpdateShareLocked();
   return queue;
 }
 
@@ -152,6 +154,13 @@ void Hub::Unsubscribe(const std::shared_ptr<SubscriberQueue>& queue) {
     std::erase(channel->subscribers_, queue);
   }
   if (subscriber_count_ > 0) --subscriber_count_;
+  UpdateShareLocked();
+}
+
+void Hub::UpdateShareLocked() {
+  if (settings_.subscriber_memory == 0) return;
+  subscriber_share_.store(settings_.subscriber_memory / std::max<size_t>(subscriber_count_, 1),
+                          std::memory_order_relaxed);
 }
 
 size_t Hub::subscribers() const {

@@ -3,9 +3,11 @@
 namespace radarhub::hub {
 
 SubscriberQueue::SubscriberQueue(size_t capacity, bool frames, std::function<void()> wakeup,
-                                 std::atomic<uint64_t>* dropped_total)
+                                 std::atomic<uint64_t>* dropped_total,
+                                 const std::atomic<size_t>* byte_share)
     : capacity_(capacity == 0 ? 1 : capacity),
       frames_(frames),
+      byte_share_(byte_share),
       wakeup_(std::move(wakeup)),
       dropped_total_(dropped_total) {}
 
@@ -52,8 +54,15 @@ bool SubscriberQueue::Append(Entry entry, bool evict) {
     return true;
   }
   if (evict && live_ >= capacity_) EvictOneFor(entry.node_id, is_frame);
+  if (evict && is_frame && byte_share_ != nullptr) {
+    const size_t share = byte_share_->load(std::memory_order_relaxed);
+    while (frame_bytes_ + entry.event->payload.size() > share &&
+           EvictOneFor(entry.node_id, is_frame)) {
+    }
+  }
   const bool was_empty = live_ == 0;
   if (is_frame) {
+    frame_bytes_ += entry.event->payload.size();
     ++nodes_[entry.node_id].queued_frames;
     frame_positions_.push_back(head_position_ + entries_.size());
   } else {
@@ -68,7 +77,8 @@ bool SubscriberQueue::Append(Entry entry, bool evict) {
 // node's newest). When only statuses and lone frames are queued nothing is dropped, so the queue
 // may exceed its capacity by at most one frame per node plus status events. Costs O(1) plus one
 // step per lone frame ahead of the victim (at most one per node), whatever else is queued.
-void SubscriberQueue::EvictOneFor(const std::string* incoming_node, bool incoming_is_frame) {
+bool SubscriberQueue::EvictOneFor(const std::string* incoming_node, bool incoming_is_frame) {
+  bool evicted = false;
   for (auto it = frame_positions_.begin(); it != frame_positions_.end(); ++it) {
     Entry& e = entries_[*it - head_position_];
     PerNode& node = nodes_[e.node_id];
@@ -77,7 +87,9 @@ void SubscriberQueue::EvictOneFor(const std::string* incoming_node, bool incomin
     if (node.gap_from == 0) node.gap_from = seq;
     node.gap_to = seq;
     --node.queued_frames;
+    frame_bytes_ -= e.event->payload.size();
     e.event.reset();
+    evicted = true;
     --live_;
     ++frames_dropped_;
     if (dropped_total_ != nullptr) dropped_total_->fetch_add(1, std::memory_order_relaxed);
@@ -86,6 +98,7 @@ void SubscriberQueue::EvictOneFor(const std::string* incoming_node, bool incomin
   }
   while (!entries_.empty() && !entries_.front().event && !entries_.front().gap) PopFront();
   CompactIfSparse();
+  return evicted;
 }
 
 void SubscriberQueue::PopFront() {
@@ -144,6 +157,7 @@ size_t SubscriberQueue::Pop(std::vector<Delivery>& out, size_t max, size_t max_b
       if (n >= max) break;  // max 1: the frame goes out alone next time
     }
     if (is_frame) {
+      frame_bytes_ -= size;
       frame_positions_.pop_front();  // frames leave in order: it is the oldest queued frame
       if (node != nodes_.end() && --node->second.queued_frames == 0) nodes_.erase(node);
     } else {
@@ -180,6 +194,11 @@ bool SubscriberQueue::overflowed() const {
 uint64_t SubscriberQueue::frames_dropped() const {
   std::lock_guard lock(mu_);
   return frames_dropped_;
+}
+
+size_t SubscriberQueue::frame_bytes() const {
+  std::lock_guard lock(mu_);
+  return frame_bytes_;
 }
 
 }  // namespace radarhub::hub

@@ -141,6 +141,32 @@ TEST(HubReplayMemoryTest, EveryNodeKeepsItsLatestFrameForSnapshots) {
   EXPECT_EQ(Drain(*q), (std::vector<std::string>{"a:f10", "b:f10"}));
 }
 
+// Frames queued for subscribers are bounded in bytes for the whole hub, shared equally by the
+// streams: the stream that does not read loses its oldest frames (announced), the one that reads
+// loses nothing.
+TEST(HubSubscriberMemoryTest, TheStreamBehindLosesFirst) {
+  const size_t frame = BigFrame(1)->payload.size();
+  Hub hub(
+      HubSettings{.epoch = kEpoch, .subscriber_queue = 100000, .subscriber_memory = 20 * frame});
+  Channel& a = hub.GetChannel("a");
+  auto reading = hub.Subscribe({.node_ids = {"a"}});
+  auto stalled = hub.Subscribe({.node_ids = {"a"}});
+  EXPECT_EQ(hub.subscriber_share(), 10 * frame);
+  std::vector<Delivery> out;
+  for (uint64_t s = 1; s <= 100; ++s) {
+    hub.Publish(a, BigFrame(s));
+    reading->Pop(out, 1000);
+  }
+  EXPECT_EQ(out.size(), 100u) << "the reader keeps up and loses nothing";
+  EXPECT_EQ(stalled->frame_bytes(), 10 * frame);
+  const auto got = Drain(*stalled);
+  ASSERT_EQ(got.size(), 11u);
+  EXPECT_EQ(got[0], "a:gap 1-90 slow_consumer");
+  EXPECT_EQ(got[1], "a:f91");
+  hub.Unsubscribe(reading);
+  EXPECT_EQ(hub.subscriber_share(), 20 * frame) << "one stream left: it may use it all";
+}
+
 TEST_F(HubTest, UnsubscribedQueueHearsNothingMore) {
   Channel& a = hub_.GetChannel("a");
   auto q = hub_.Subscribe({});

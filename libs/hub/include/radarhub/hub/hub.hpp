@@ -24,6 +24,9 @@ struct HubSettings {
   // its latest frame, which a new subscriber's snapshot starts with.
   size_t replay_memory = 0;
   size_t subscriber_queue = 8192;  // events per subscriber before the oldest frames go
+  // Bytes of frames queued for all subscribers together (0: no limit), shared equally: a stream
+  // holding more than its share (one that is behind) loses its oldest frames first.
+  size_t subscriber_memory = 0;
 };
 
 struct Resume {
@@ -86,6 +89,8 @@ class Hub final {
   void Unsubscribe(const std::shared_ptr<SubscriberQueue>& queue);
 
   size_t subscribers() const;
+  // Each stream's share of subscriber_memory now (SIZE_MAX: no limit).
+  size_t subscriber_share() const { return subscriber_share_.load(std::memory_order_relaxed); }
   // Frames dropped by every subscriber queue so far (slow consumers).
   uint64_t subscriber_frames_dropped() const { return frames_dropped_.load(); }
   const HubSettings& settings() const { return settings_; }
@@ -93,6 +98,7 @@ class Hub final {
  private:
   Channel& GetChannelLocked(std::string_view node_id);
   void ReplayLocked(Channel& channel, const Resume* resume, SubscriberQueue& queue) const;
+  void UpdateShareLocked();
   // Drops the channel's oldest frames beyond replay_frames and beyond its share of replay_memory.
   void TrimLocked(Channel& channel);
 
@@ -103,7 +109,8 @@ class Hub final {
   size_t subscriber_count_ = 0;                                         // guarded by mu_
   std::atomic<uint64_t> frames_dropped_{0};
   std::atomic<size_t> replay_bytes_{0};
-  std::atomic<size_t> replaying_nodes_{0};  // channels whose ring holds a frame
+  std::atomic<size_t> subscriber_share_{SIZE_MAX};  // subscriber_memory / subscribers
+  std::atomic<size_t> replaying_nodes_{0};          // channels whose ring holds a frame
 };
 
 }  // namespace radarhub::hub

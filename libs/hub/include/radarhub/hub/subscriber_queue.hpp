@@ -26,8 +26,11 @@ class SubscriberQueue final {
   // `wakeup` runs (outside the lock, on the producer's thread) whenever the queue goes from empty
   // to non-empty; it must not block.
   // `dropped_total`, if given, also counts every frame this queue drops (a process-wide metric).
+  // `byte_share`, if given, bounds the bytes of the frames queued as well: beyond it the oldest
+  // frames go as when the queue is full (the hub's share of --subscriber-memory per stream).
   SubscriberQueue(size_t capacity, bool frames, std::function<void()> wakeup = {},
-                  std::atomic<uint64_t>* dropped_total = nullptr);
+                  std::atomic<uint64_t>* dropped_total = nullptr,
+                  const std::atomic<size_t>* byte_share = nullptr);
 
   // Producer side. `node_id` must outlive the queue (the hub's channel names do).
   void Push(const std::string* node_id, EventPtr event);
@@ -48,6 +51,8 @@ class SubscriberQueue final {
   bool overflowed() const;
   size_t size() const;
   uint64_t frames_dropped() const;
+  // Bytes of the frames queued now.
+  size_t frame_bytes() const;
 
  private:
   struct Entry {
@@ -64,7 +69,7 @@ class SubscriberQueue final {
 
   bool Append(Entry entry, bool evict);  // true: the consumer must be woken
   void PopFront();
-  void EvictOneFor(const std::string* incoming_node, bool incoming_is_frame);
+  bool EvictOneFor(const std::string* incoming_node, bool incoming_is_frame);
   void CompactIfSparse();
   void Notify(bool was_empty);
 
@@ -76,6 +81,8 @@ class SubscriberQueue final {
   size_t live_ = 0;                                        // guarded by mu_: non-tombstones
   std::unordered_map<const std::string*, PerNode> nodes_;  // guarded by mu_
   uint64_t frames_dropped_ = 0;                            // guarded by mu_
+  size_t frame_bytes_ = 0;                                 // guarded by mu_: payloads of frames
+  const std::atomic<size_t>* const byte_share_;
   // Eviction looks only at frames: positions (counted from the first entry ever queued) of the
   // queued frames, oldest first, so statuses piling up never make a push slower.
   std::deque<uint64_t> frame_positions_;  // guarded by mu_
