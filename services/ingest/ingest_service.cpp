@@ -76,6 +76,13 @@ grpc::Status IngestService::Admit(const grpc::ServerContext& context, const grpc
   if (!parsed.ParseFromZeroCopyStream(&reader)) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "malformed SubscribeRequest"};
   }
+  return CheckSubscribeRequest(parsed, tokens_, registry_, request);
+}
+
+grpc::Status CheckSubscribeRequest(const v1::SubscribeRequest& parsed,
+                                   const auth::TokenStore& tokens,
+                                   const registry::NodeRegistry& registry,
+                                   hub::SubscribeRequest& request) {
   if (parsed.node_ids_size() > kMaxNodeIdsPerRequest) {
     return {grpc::StatusCode::INVALID_ARGUMENT,
             "node_ids: more than " + std::to_string(kMaxNodeIdsPerRequest) +
@@ -84,7 +91,7 @@ grpc::Status IngestService::Admit(const grpc::ServerContext& context, const grpc
   for (const std::string& id : parsed.node_ids()) {
     if (!protocol::IsValidNodeId(id)) return InvalidNodeId("node_ids", id);
     // A node nobody can ever connect as is a typo, not something to wait for.
-    if (!tokens_.auto_provision() && !tokens_.IsListed(id) && registry_.Find(id) == nullptr) {
+    if (!tokens.auto_provision() && !tokens.IsListed(id) && registry.Find(id) == nullptr) {
       return {grpc::StatusCode::NOT_FOUND,
               "unknown node '" + id + "' (not in the tokens file and auto-provision is off)"};
     }
