@@ -108,16 +108,11 @@ void IngestApp::ScheduleTick() {
       });
     }
     hub_.TrimReplay();
-    // Frames are small allocations spread over the heap: when many are freed at once (streams
-    // end, rings shrink), glibc keeps the pages unless asked. Only then is it asked, so a steady
-    // ingest never pays for a trim (it walks the heap under the arenas' locks).
-    const size_t subscribers = hub_.subscribers(), replay = hub_.replay_bytes();
-    if (subscribers < last_subscribers_ || replay + (size_t{16} << 20) < last_replay_bytes_) {
-      malloc_trim(0);
-      last_replay_bytes_ = replay;
-    }
-    last_subscribers_ = subscribers;
-    last_replay_bytes_ = std::max(last_replay_bytes_, replay);
+    // Frames, streams and connections are small allocations spread over the heap: when many are
+    // freed at once (streams end, rings shrink, a flood of connections is over), glibc keeps the
+    // pages unless asked. It is asked once more than 64 MiB lie free, so a steady ingest never
+    // pays for a trim (it walks the heap under the arenas' locks).
+    if (mallinfo2().fordblks > (size_t{64} << 20)) malloc_trim(0);
     ScheduleTick();
   });
 }

@@ -76,8 +76,6 @@ class IngestApp final {
   std::shared_ptr<IngestMetrics> metrics_;
   common::RateLimiter log_limiter_;
   std::atomic<size_t> partial_line_bytes_{0};
-  size_t last_subscribers_ = 0;   // tick timer only
-  size_t last_replay_bytes_ = 0;  // tick timer only: the most since the last trim
   IoPool pool_;
   std::unique_ptr<NodeServer> server_;
   rpc::ApiTokenGuard api_token_;
