@@ -64,6 +64,17 @@ double Ms(std::chrono::steady_clock::duration d) {
 
 const std::vector<std::string> kNodes = {"radar1", "radar2", "radar3"};
 
+// Each of kNodes connected, said hello and sent the frame of `timestamp`; fewer if a send failed.
+std::vector<std::unique_ptr<TcpClient>> ConnectNodes(uint16_t node_port, int64_t timestamp) {
+  std::vector<std::unique_ptr<TcpClient>> nodes;
+  for (const auto& id : kNodes) {
+    auto node = std::make_unique<TcpClient>(node_port);
+    if (!node->Send(Hello(id) + Frame(id, timestamp))) break;
+    nodes.push_back(std::move(node));
+  }
+  return nodes;
+}
+
 // One ingest and one tracker following it, on loopback ports they picked.
 struct Stack {
   std::unique_ptr<ChildProcess> ingest;
@@ -151,7 +162,6 @@ TEST(TrackerProcessTest, KilledIngestTurnsEveryNodeUnreachableAndRecoversOnResta
   EXPECT_EQ(ended->error_code(), grpc::StatusCode::UNAVAILABLE) << ended->error_message();
 }
 
-// A node disconnecting is seen as node_disconnected within 100 ms; reconnecting, healthy again.
 // The ingest is away long enough for the node streams' backoff to grow (1, 2, 4 s...). Once it
 // answers again, they retry at once: a node reconnecting to the ingest is healthy at the tracker
 // within a second, not after its stream's next scheduled attempt (issue 14: 9.8 s after a 5 s
@@ -161,12 +171,8 @@ TEST(TrackerProcessTest, NodeStreamsRetryAtOnceWhenTheIngestAnswersAgain) {
   ASSERT_TRUE(stack.Start());
   auto& [ingest, node_port, grpc_port, tracker, tracker_port] = stack;
   HealthWatch watch(tracker_port);
-  std::vector<std::unique_ptr<TcpClient>> nodes;
-  for (const auto& id : kNodes) {
-    nodes.push_back(std::make_unique<TcpClient>(node_port));
-    ASSERT_TRUE(nodes.back()->Send(Hello(id) + Frame(id, 1)));
-  }
-  ASSERT_TRUE(watch.WaitAll(kNodes, "ok")) << tracker->Stderr();
+  auto nodes = ConnectNodes(node_port, 1);
+  ASSERT_TRUE(nodes.size() == kNodes.size() && watch.WaitAll(kNodes, "ok")) << tracker->Stderr();
 
   ingest->Signal(SIGKILL);
   ingest->Wait(5s);
@@ -176,10 +182,8 @@ TEST(TrackerProcessTest, NodeStreamsRetryAtOnceWhenTheIngestAnswersAgain) {
   ingest = StartIngest(node_port, grpc_port);
   ASSERT_EQ(ingest->ListeningPort("grpc"), grpc_port) << ingest->Stderr();
   const auto reconnected = std::chrono::steady_clock::now();
-  for (const auto& id : kNodes) {  // the nodes are back at once
-    nodes.push_back(std::make_unique<TcpClient>(node_port));
-    ASSERT_TRUE(nodes.back()->Send(Hello(id) + Frame(id, 2)));
-  }
+  nodes = ConnectNodes(node_port, 2);  // the nodes are back at once
+  ASSERT_EQ(nodes.size(), kNodes.size());
   const auto healthy = watch.WaitAll(kNodes, "ok", 40s);
   ASSERT_TRUE(healthy) << tracker->Stderr();
   std::printf("nodes reconnected -> all healthy: %.1f ms\n", Ms(*healthy - reconnected));
@@ -193,12 +197,8 @@ TEST(TrackerProcessTest, FrozenIngestReadsUnreachableWithinSeconds) {
   ASSERT_TRUE(stack.Start());
   auto& [ingest, node_port, grpc_port, tracker, tracker_port] = stack;
   HealthWatch watch(tracker_port);
-  std::vector<std::unique_ptr<TcpClient>> nodes;
-  for (const auto& id : kNodes) {
-    nodes.push_back(std::make_unique<TcpClient>(node_port));
-    ASSERT_TRUE(nodes.back()->Send(Hello(id) + Frame(id, 1)));
-  }
-  ASSERT_TRUE(watch.WaitAll(kNodes, "ok")) << tracker->Stderr();
+  auto nodes = ConnectNodes(node_port, 1);
+  ASSERT_TRUE(nodes.size() == kNodes.size() && watch.WaitAll(kNodes, "ok")) << tracker->Stderr();
 
   const auto stopped = std::chrono::steady_clock::now();
   ingest->Signal(SIGSTOP);
@@ -210,6 +210,7 @@ TEST(TrackerProcessTest, FrozenIngestReadsUnreachableWithinSeconds) {
   EXPECT_TRUE(watch.WaitAll(kNodes, "ok", 20s)) << tracker->Stderr();
 }
 
+// A node disconnecting is seen as node_disconnected within 100 ms; reconnecting, healthy again.
 TEST(TrackerProcessTest, NodeDisconnectIsSeenWithin100ms) {
   Stack stack;
   ASSERT_TRUE(stack.Start());
