@@ -61,8 +61,8 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
   cli.Add("--subscriber-queue", c.subscriber_queue, "events queued per subscriber")
       ->check(CLI::Range(size_t{1}, size_t{1} << 24));
   cli.Add("--subscriber-memory", c.subscriber_memory,
-          "bytes of frames queued for all Subscribe streams together, shared equally: a stream "
-          "over its share (one that is behind) loses its oldest frames first (KiB, MiB, GiB)")
+          "bytes of frames queued for all Subscribe streams together; while they are spent, a "
+          "stream over an equal share (one that is behind) loses its oldest frames (KiB, MiB, GiB)")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(size_t{1} << 20, size_t{1} << 40));
   cli.Add("--max-batch", c.max_batch, "most events in one SubscribeResponse")

@@ -108,7 +108,7 @@ std::shared_ptr<SubscriberQueue> Hub::Subscribe(const SubscribeRequest& request,
                                                 std::function<void()> wakeup) {
   auto queue = std::make_shared<SubscriberQueue>(
       settings_.subscriber_queue, request.frames, std::move(wakeup), &frames_dropped_,
-      settings_.subscriber_memory != 0 ? &subscriber_share_ : nullptr);
+      settings_.subscriber_memory != 0 ? &subscriber_budget_ : nullptr);
   std::lock_guard lock(mu_);
   std::vector<Channel*> channels;
   if (request.node_ids.empty()) {
@@ -159,8 +159,9 @@ void Hub::Unsubscribe(const std::shared_ptr<SubscriberQueue>& queue) {
 
 void Hub::UpdateShareLocked() {
   if (settings_.subscriber_memory == 0) return;
-  subscriber_share_.store(settings_.subscriber_memory / std::max<size_t>(subscriber_count_, 1),
-                          std::memory_order_relaxed);
+  subscriber_budget_.share.store(
+      settings_.subscriber_memory / std::max<size_t>(subscriber_count_, 1),
+      std::memory_order_relaxed);
 }
 
 size_t Hub::subscribers() const {

@@ -3,13 +3,16 @@
 namespace radarhub::hub {
 
 SubscriberQueue::SubscriberQueue(size_t capacity, bool frames, std::function<void()> wakeup,
-                                 std::atomic<uint64_t>* dropped_total,
-                                 const std::atomic<size_t>* byte_share)
+                                 std::atomic<uint64_t>* dropped_total, QueueBudget* budget)
     : capacity_(capacity == 0 ? 1 : capacity),
       frames_(frames),
-      byte_share_(byte_share),
+      budget_(budget),
       wakeup_(std::move(wakeup)),
       dropped_total_(dropped_total) {}
+
+SubscriberQueue::~SubscriberQueue() {
+  if (budget_ != nullptr) budget_->used.fetch_sub(frame_bytes_, std::memory_order_relaxed);
+}
 
 void SubscriberQueue::Notify(bool was_empty) {
   if (!was_empty) return;
@@ -54,15 +57,21 @@ bool SubscriberQueue::Append(Entry entry, bool evict) {
     return true;
   }
   if (evict && live_ >= capacity_) EvictOneFor(entry.node_id, is_frame);
-  if (evict && is_frame && byte_share_ != nullptr) {
-    const size_t share = byte_share_->load(std::memory_order_relaxed);
-    while (frame_bytes_ + entry.event->payload.size() > share &&
-           EvictOneFor(entry.node_id, is_frame)) {
+  if (evict && is_frame && budget_ != nullptr) {
+    // Only while the budget is spent: a stream catching up on a resume keeps its backlog as long
+    // as there is room.
+    const size_t size = entry.event->payload.size();
+    const size_t share = budget_->share.load(std::memory_order_relaxed);
+    while (budget_->used.load(std::memory_order_relaxed) + size > budget_->limit &&
+           frame_bytes_ + size > share && EvictOneFor(entry.node_id, is_frame)) {
     }
   }
   const bool was_empty = live_ == 0;
   if (is_frame) {
     frame_bytes_ += entry.event->payload.size();
+    if (budget_ != nullptr) {
+      budget_->used.fetch_add(entry.event->payload.size(), std::memory_order_relaxed);
+    }
     ++nodes_[entry.node_id].queued_frames;
     frame_positions_.push_back(head_position_ + entries_.size());
   } else {
@@ -88,6 +97,9 @@ bool SubscriberQueue::EvictOneFor(const std::string* incoming_node, bool incomin
     node.gap_to = seq;
     --node.queued_frames;
     frame_bytes_ -= e.event->payload.size();
+    if (budget_ != nullptr) {
+      budget_->used.fetch_sub(e.event->payload.size(), std::memory_order_relaxed);
+    }
     e.event.reset();
     evicted = true;
     --live_;
@@ -123,7 +135,7 @@ void SubscriberQueue::CompactIfSparse() {
 size_t SubscriberQueue::Pop(std::vector<Delivery>& out, size_t max, size_t max_bytes) {
   constexpr size_t kGapBytes = 32;  // about what a dropped event adds to a response
   std::lock_guard lock(mu_);
-  size_t n = 0, bytes = 0;
+  size_t n = 0, bytes = 0, popped_frame_bytes = 0;
   while (n < max && !entries_.empty()) {
     Entry& e = entries_.front();
     if (e.gap) {
@@ -158,6 +170,7 @@ size_t SubscriberQueue::Pop(std::vector<Delivery>& out, size_t max, size_t max_b
     }
     if (is_frame) {
       frame_bytes_ -= size;
+      popped_frame_bytes += size;
       frame_positions_.pop_front();  // frames leave in order: it is the oldest queued frame
       if (node != nodes_.end() && --node->second.queued_frames == 0) nodes_.erase(node);
     } else {
@@ -168,6 +181,9 @@ size_t SubscriberQueue::Pop(std::vector<Delivery>& out, size_t max, size_t max_b
     PopFront();
     ++n;
     bytes += size;
+  }
+  if (budget_ != nullptr && popped_frame_bytes != 0) {
+    budget_->used.fetch_sub(popped_frame_bytes, std::memory_order_relaxed);
   }
   return n;
 }

@@ -141,9 +141,9 @@ TEST(HubReplayMemoryTest, EveryNodeKeepsItsLatestFrameForSnapshots) {
   EXPECT_EQ(Drain(*q), (std::vector<std::string>{"a:f10", "b:f10"}));
 }
 
-// Frames queued for subscribers are bounded in bytes for the whole hub, shared equally by the
-// streams: the stream that does not read loses its oldest frames (announced), the one that reads
-// loses nothing.
+// Frames queued for subscribers are bounded in bytes for the whole hub. While the budget is
+// spent, a stream over its equal share loses its oldest frames (announced); a stream that reads
+// loses nothing, and a stream alone behind may use what the others leave.
 TEST(HubSubscriberMemoryTest, TheStreamBehindLosesFirst) {
   const size_t frame = BigFrame(1)->payload.size();
   Hub hub(
@@ -158,13 +158,39 @@ TEST(HubSubscriberMemoryTest, TheStreamBehindLosesFirst) {
     reading->Pop(out, 1000);
   }
   EXPECT_EQ(out.size(), 100u) << "the reader keeps up and loses nothing";
-  EXPECT_EQ(stalled->frame_bytes(), 10 * frame);
+  // Alone behind, it may use the whole budget but for the frame the reader had not yet taken.
+  EXPECT_EQ(stalled->frame_bytes(), 19 * frame);
+  EXPECT_EQ(hub.subscriber_bytes(), 19 * frame);
   const auto got = Drain(*stalled);
-  ASSERT_EQ(got.size(), 11u);
-  EXPECT_EQ(got[0], "a:gap 1-90 slow_consumer");
-  EXPECT_EQ(got[1], "a:f91");
+  ASSERT_EQ(got.size(), 20u);
+  EXPECT_EQ(got[0], "a:gap 1-81 slow_consumer");
+  EXPECT_EQ(got[1], "a:f82");
+  EXPECT_EQ(hub.subscriber_bytes(), 0u);
   hub.Unsubscribe(reading);
   EXPECT_EQ(hub.subscriber_share(), 20 * frame) << "one stream left: it may use it all";
+}
+
+TEST(HubSubscriberMemoryTest, StreamsBehindTogetherShareTheBudget) {
+  const size_t frame = BigFrame(1)->payload.size();
+  Hub hub(
+      HubSettings{.epoch = kEpoch, .subscriber_queue = 100000, .subscriber_memory = 20 * frame});
+  Channel& a = hub.GetChannel("a");
+  auto first = hub.Subscribe({.node_ids = {"a"}});
+  for (uint64_t s = 1; s <= 30; ++s) hub.Publish(a, BigFrame(s));
+  EXPECT_EQ(first->frame_bytes(), 20 * frame);
+  auto second = hub.Subscribe({.node_ids = {"a"}});
+  for (uint64_t s = 31; s <= 100; ++s) hub.Publish(a, BigFrame(s));
+  EXPECT_LE(hub.subscriber_bytes(), 20 * frame);
+  EXPECT_EQ(first->frame_bytes(), 10 * frame) << "over its share: it gave way";
+  EXPECT_EQ(second->frame_bytes(), 10 * frame);
+  auto gone = hub.Subscribe({.node_ids = {"a"}});
+  hub.Publish(a, BigFrame(101));
+  const size_t held = gone->frame_bytes();  // its snapshot's frame and 101
+  EXPECT_EQ(held, 2 * frame);
+  const size_t before = hub.subscriber_bytes();
+  hub.Unsubscribe(gone);
+  gone.reset();
+  EXPECT_EQ(hub.subscriber_bytes(), before - held) << "a queue that goes returns its bytes";
 }
 
 TEST_F(HubTest, UnsubscribedQueueHearsNothingMore) {

@@ -24,8 +24,8 @@ struct HubSettings {
   // its latest frame, which a new subscriber's snapshot starts with.
   size_t replay_memory = 0;
   size_t subscriber_queue = 8192;  // events per subscriber before the oldest frames go
-  // Bytes of frames queued for all subscribers together (0: no limit), shared equally: a stream
-  // holding more than its share (one that is behind) loses its oldest frames first.
+  // Bytes of frames queued for all subscribers together (0: no limit). While they are over it, a
+  // stream holding more than an equal share (one that is behind) loses its oldest frames.
   size_t subscriber_memory = 0;
 };
 
@@ -66,7 +66,9 @@ class Channel final {
 // overlap nor leave a gap. Thread-safe.
 class Hub final {
  public:
-  explicit Hub(HubSettings settings) : settings_(settings) {}
+  explicit Hub(HubSettings settings) : settings_(settings) {
+    subscriber_budget_.limit = settings.subscriber_memory;
+  }
 
   // Finds or creates a node's channel; the reference lives as long as the hub.
   Channel& GetChannel(std::string_view node_id);
@@ -90,7 +92,13 @@ class Hub final {
 
   size_t subscribers() const;
   // Each stream's share of subscriber_memory now (SIZE_MAX: no limit).
-  size_t subscriber_share() const { return subscriber_share_.load(std::memory_order_relaxed); }
+  size_t subscriber_share() const {
+    return subscriber_budget_.share.load(std::memory_order_relaxed);
+  }
+  // Bytes of frames queued for every subscriber now.
+  size_t subscriber_bytes() const {
+    return subscriber_budget_.used.load(std::memory_order_relaxed);
+  }
   // Frames dropped by every subscriber queue so far (slow consumers).
   uint64_t subscriber_frames_dropped() const { return frames_dropped_.load(); }
   const HubSettings& settings() const { return settings_; }
@@ -109,8 +117,8 @@ class Hub final {
   size_t subscriber_count_ = 0;                                         // guarded by mu_
   std::atomic<uint64_t> frames_dropped_{0};
   std::atomic<size_t> replay_bytes_{0};
-  std::atomic<size_t> subscriber_share_{SIZE_MAX};  // subscriber_memory / subscribers
-  std::atomic<size_t> replaying_nodes_{0};          // channels whose ring holds a frame
+  QueueBudget subscriber_budget_;           // limit: subscriber_memory; share: limit / subscribers
+  std::atomic<size_t> replaying_nodes_{0};  // channels whose ring holds a frame
 };
 
 }  // namespace radarhub::hub

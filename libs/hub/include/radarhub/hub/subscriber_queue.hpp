@@ -16,6 +16,14 @@
 
 namespace radarhub::hub {
 
+// Bytes of frames queued for every subscriber together (the hub's --subscriber-memory): while they
+// are over `limit`, a queue holding more than `share` drops its oldest frames.
+struct QueueBudget {
+  size_t limit = 0;
+  std::atomic<size_t> share{SIZE_MAX};  // limit / subscribers
+  std::atomic<size_t> used{0};
+};
+
 // A bounded queue of events for one subscriber. When full, the oldest frames are dropped, but
 // never a status event nor the newest queued frame of a node; each node's dropped range is
 // announced just before that node's next delivered frame. Push never waits on the consumer: the
@@ -26,11 +34,11 @@ class SubscriberQueue final {
   // `wakeup` runs (outside the lock, on the producer's thread) whenever the queue goes from empty
   // to non-empty; it must not block.
   // `dropped_total`, if given, also counts every frame this queue drops (a process-wide metric).
-  // `byte_share`, if given, bounds the bytes of the frames queued as well: beyond it the oldest
-  // frames go as when the queue is full (the hub's share of --subscriber-memory per stream).
+  // `budget`, if given, bounds the bytes of frames queued by all the queues sharing it: while they
+  // are over its limit, a queue over its share drops its oldest frames as when it is full.
   SubscriberQueue(size_t capacity, bool frames, std::function<void()> wakeup = {},
-                  std::atomic<uint64_t>* dropped_total = nullptr,
-                  const std::atomic<size_t>* byte_share = nullptr);
+                  std::atomic<uint64_t>* dropped_total = nullptr, QueueBudget* budget = nullptr);
+  ~SubscriberQueue();
 
   // Producer side. `node_id` must outlive the queue (the hub's channel names do).
   void Push(const std::string* node_id, EventPtr event);
@@ -82,7 +90,7 @@ class SubscriberQueue final {
   std::unordered_map<const std::string*, PerNode> nodes_;  // guarded by mu_
   uint64_t frames_dropped_ = 0;                            // guarded by mu_
   size_t frame_bytes_ = 0;                                 // guarded by mu_: payloads of frames
-  const std::atomic<size_t>* const byte_share_;
+  QueueBudget* const budget_;
   // Eviction looks only at frames: positions (counted from the first entry ever queued) of the
   // queued frames, oldest first, so statuses piling up never make a push slower.
   std::deque<uint64_t> frame_positions_;  // guarded by mu_
