@@ -4,7 +4,7 @@
 # go. Prints the ingest's RSS before, during and after. Extra arguments go to the ingest (e.g.
 # `--subscriber-memory 1TiB` for no budget). Loopback only.
 # Usage: bench/stalled_subscribers.py [ingest flags]   (BUILD=build NODES=200 STREAMS=500 HOLD=30)
-import os, re, subprocess, sys, time
+import atexit, os, re, subprocess, sys, time
 
 import grpc
 
@@ -17,6 +17,7 @@ ingest = subprocess.Popen([os.path.join(build, "services/ingest/radarhub-ingest"
                            "--metrics-listen", "", "--token", "t", "--log-level", "error",
                            "--max-subscribers", str(streams + 10)] + sys.argv[1:],
                           stderr=subprocess.PIPE, text=True)
+atexit.register(ingest.kill)  # also when the run fails half way
 ports = {}
 while len(ports) < 2:
     m = re.match(r"listening (\w+) .*:(\d+)", ingest.stderr.readline())
