@@ -21,18 +21,10 @@ subprocess.run(["/usr/bin/python3", "-m", "grpc_tools.protoc", "-I", "proto", "-
                 stubs, "--grpc_python_out", stubs, "radarhub/v1/radarhub.proto"], check=True)
 sys.path.insert(0, stubs)
 import grpc  # noqa: E402
+from ingest_proc import rss_mb, start_ingest  # noqa: E402
 from radarhub.v1 import radarhub_pb2, radarhub_pb2_grpc  # noqa: E402
 
-ingest = subprocess.Popen([os.path.join(BUILD, "services/ingest/radarhub-ingest"),
-                           "--node-listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0",
-                           "--metrics-listen", "127.0.0.1:0", "--token", TOKEN,
-                           "--max-subscribers", "2000"],
-                          stderr=subprocess.PIPE, text=True, errors="replace")
-atexit.register(ingest.kill)
-PORTS = {}
-while len(PORTS) < 3:
-    m = re.match(r"listening (\w+) .*:(\d+)", ingest.stderr.readline())
-    if m: PORTS[m.group(1)] = int(m.group(2))
+ingest, PORTS = start_ingest(["--token", TOKEN, "--max-subscribers", "2000"], metrics=True)
 log = {"lines": 0, "bytes": 0}
 
 
@@ -56,8 +48,7 @@ def accepted_good():
 
 
 def proc_stats():
-    rss = next(int(l.split()[1]) for l in open(f"/proc/{ingest.pid}/status")
-               if l.startswith("VmRSS")) // 1024
+    rss = rss_mb(ingest.pid)
     fds = len(os.listdir(f"/proc/{ingest.pid}/fd"))
     fields = open(f"/proc/{ingest.pid}/stat").read().rsplit(")", 1)[1].split()
     return rss, fds, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

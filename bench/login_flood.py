@@ -3,21 +3,14 @@
 # seconds: how many guesses reached the token check (closed `auth`) and how many were refused at
 # accept (`auth_throttled`), and the log lines it cost (issue 14). Loopback only.
 # Usage: bench/login_flood.py   (BUILD=build SECS=20)
-import atexit, os, re, socket, subprocess, time, urllib.request
+import os, re, socket, threading, time, urllib.request
+
+from ingest_proc import start_ingest
 
 os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 secs = float(os.environ.get("SECS", "20"))
-p = subprocess.Popen([os.path.join(os.environ.get("BUILD", "build"), "services/ingest/radarhub-ingest"),
-                      "--node-listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0",
-                      "--metrics-listen", "127.0.0.1:0", "--token", "right"],
-                     stderr=subprocess.PIPE, text=True)
-atexit.register(p.kill)  # also when the run fails half way
-ports = {}
-while len(ports) < 3:
-    m = re.match(r"listening (\w+) .*:(\d+)", p.stderr.readline())
-    if m: ports[m.group(1)] = int(m.group(2))
+p, ports = start_ingest(["--token", "right"], metrics=True)
 log_lines = []
-import threading
 threading.Thread(target=lambda: log_lines.extend(p.stderr), daemon=True).start()
 attempts = 0
 end = time.time() + secs

@@ -4,30 +4,19 @@
 # go. Prints the ingest's RSS before, during and after. Extra arguments go to the ingest (e.g.
 # `--subscriber-memory 1TiB` for no budget). Loopback only.
 # Usage: bench/stalled_subscribers.py [ingest flags]   (BUILD=build NODES=200 STREAMS=500 HOLD=30)
-import atexit, os, re, subprocess, sys, time
+import os, subprocess, sys, time
 
 import grpc
+
+from ingest_proc import rss_mb as rss_of, start_ingest
 
 os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 build = os.environ.get("BUILD", "build")
 nodes, streams, hold = (int(os.environ.get(k, d)) for k, d in
                         (("NODES", "200"), ("STREAMS", "500"), ("HOLD", "30")))
-ingest = subprocess.Popen([os.path.join(build, "services/ingest/radarhub-ingest"),
-                           "--node-listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0",
-                           "--metrics-listen", "", "--token", "t", "--log-level", "error",
-                           "--max-subscribers", str(streams + 10)] + sys.argv[1:],
-                          stderr=subprocess.PIPE, text=True)
-atexit.register(ingest.kill)  # also when the run fails half way
-ports = {}
-while len(ports) < 2:
-    m = re.match(r"listening (\w+) .*:(\d+)", ingest.stderr.readline())
-    if m: ports[m.group(1)] = int(m.group(2))
-
-
-def rss_mb():
-    for line in open(f"/proc/{ingest.pid}/status"):
-        if line.startswith("VmRSS"):
-            return int(line.split()[1]) // 1024
+ingest, ports = start_ingest(["--token", "t", "--log-level", "error", "--max-subscribers",
+                              str(streams + 10)] + sys.argv[1:])
+rss_mb = lambda: rss_of(ingest.pid)
 
 
 sim = subprocess.Popen([os.path.join(build, "tools/radarhub"), "node", "--ingest",

@@ -2,21 +2,16 @@
 # Ingest RSS while 1,000 connections each hold 960 KiB of an unfinished first line, and after they
 # close (issue 14). Extra arguments go to the ingest, e.g. `--line-memory 1TiB` for no budget.
 # Loopback only. Usage: bench/unfinished_lines.py [ingest flags]   (BUILD=build)
-import atexit, os, re, socket, subprocess, sys, time
+import os, socket, sys, time
+
+from ingest_proc import rss_mb, start_ingest
 
 os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 args = sys.argv[1:]
-p = subprocess.Popen([os.path.join(os.environ.get("BUILD", "build"), "services/ingest/radarhub-ingest"), "--node-listen", "127.0.0.1:0",
-    "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "", "--token", "t", "--max-pending-per-address", "5000",
-    "--log-level", "error"] + args, stderr=subprocess.PIPE, text=True)
-atexit.register(p.kill)  # also when the run fails half way
-port = None
-for line in p.stderr:
-    m = re.match(r"listening node .*:(\d+)", line)
-    if m: port = int(m.group(1)); break
-def rss():
-    for l in open(f"/proc/{p.pid}/status"):
-        if l.startswith("VmRSS"): return int(l.split()[1]) // 1024
+p, ports = start_ingest(["--token", "t", "--max-pending-per-address", "5000", "--log-level",
+                         "error"] + args)
+port = ports["node"]
+rss = lambda: rss_mb(p.pid)
 base = rss()
 socks = []
 chunk = b'{"node_id":"x","token":"' + b"a" * (960 * 1024)

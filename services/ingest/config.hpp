@@ -44,7 +44,8 @@ struct IngestConfig : service::ServiceSettings {
   // All nodes' replay rings together: with 10,000 nodes, 4096 frames each would be ~24 GB.
   size_t replay_memory = size_t{256} << 20;
   size_t subscriber_queue = 8192;
-  // Frames queued for all Subscribe streams together; a stream over its share loses first.
+  // Frames queued for all Subscribe streams together; while spent, a stream over an equal share
+  // loses its oldest frames.
   size_t subscriber_memory = size_t{256} << 20;
   size_t max_batch = 256;
   size_t max_subscribers = 1000;

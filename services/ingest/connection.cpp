@@ -146,19 +146,19 @@ constexpr size_t kOwnPartialAllowance = 64 * 1024;
 }  // namespace
 
 bool Connection::AccountPartialLine() {
+  std::atomic<size_t>& total = services_.metrics.partial_line_bytes();
   const size_t held = framer_.buffered();
   if (held > partial_accounted_) {
-    services_.partial_line_bytes.fetch_add(held - partial_accounted_, std::memory_order_relaxed);
+    total.fetch_add(held - partial_accounted_, std::memory_order_relaxed);
   } else {
-    services_.partial_line_bytes.fetch_sub(partial_accounted_ - held, std::memory_order_relaxed);
+    total.fetch_sub(partial_accounted_ - held, std::memory_order_relaxed);
   }
   partial_accounted_ = held;
   if (held <= kOwnPartialAllowance ||
-      services_.partial_line_bytes.load(std::memory_order_relaxed) <=
-          services_.settings.line_memory) {
+      total.load(std::memory_order_relaxed) <= services_.settings.line_memory) {
     return true;
   }
-  services_.partial_line_bytes.fetch_sub(held, std::memory_order_relaxed);
+  total.fetch_sub(held, std::memory_order_relaxed);
   partial_accounted_ = 0;
   framer_.DiscardPartial();
   if (node_ == nullptr) {
@@ -314,7 +314,7 @@ void Connection::Note(common::LogLevel level, std::string_view message, std::str
 void Connection::Shutdown(CloseReason reason, std::string_view detail) {
   if (closed_) return;
   closed_ = true;
-  services_.partial_line_bytes.fetch_sub(partial_accounted_, std::memory_order_relaxed);
+  services_.metrics.partial_line_bytes().fetch_sub(partial_accounted_, std::memory_order_relaxed);
   partial_accounted_ = 0;
   // Account first, close last: whoever sees the socket closed also sees why.
   services_.metrics.ConnectionClosed(reason);

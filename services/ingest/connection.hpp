@@ -64,7 +64,6 @@ struct ConnectionServices {
   hub::Hub& hub;
   IngestMetrics& metrics;
   common::RateLimiter& log_limiter;
-  std::atomic<size_t>& partial_line_bytes;  // what every connection's framer holds, together
 };
 
 // One radar node's TCP connection: reads, frames, parses, applies the connection rules of
@@ -122,7 +121,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   std::chrono::system_clock::time_point read_at_wall_;
   protocol::WallTime received_at_;
   common::LocalRateLimiter warn_limiter_;  // this connection's warnings, before the shared limiter
-  size_t partial_accounted_ = 0;           // framer_.buffered() as counted in partial_line_bytes
+  size_t partial_accounted_ = 0;  // framer_.buffered() as counted in metrics.partial_line_bytes()
 };
 
 }  // namespace radarhub::ingest

@@ -57,10 +57,8 @@ IngestApp::IngestApp(IngestConfig config)
       tick_timer_(pool_.First()) {
   server_ = std::make_unique<NodeServer>(
       pool_,
-      ConnectionServices{connection_settings_, tokens_, registry_, hub_, *metrics_, log_limiter_,
-                         partial_line_bytes_},
+      ConnectionServices{connection_settings_, tokens_, registry_, hub_, *metrics_, log_limiter_},
       config_.max_connections, config_.max_pending_per_address);
-  metrics_->SetPartialLineBytes(&partial_line_bytes_);
 }
 
 IngestApp::~IngestApp() { Stop(); }

@@ -56,7 +56,7 @@ class IngestApp final {
   registry::NodeRegistry& registry() { return registry_; }
   IngestMetrics& metrics() { return *metrics_; }
   const common::RateLimiter& log_limiter() const { return log_limiter_; }
-  size_t partial_line_bytes() const { return partial_line_bytes_.load(); }
+  size_t partial_line_bytes() const { return std::as_const(*metrics_).partial_line_bytes(); }
   // Null until Start has brought gRPC up.
   IngestService* service() { return service_.get(); }
   size_t connections() const { return server_->connections(); }
@@ -75,7 +75,6 @@ class IngestApp final {
   hub::Hub hub_;
   std::shared_ptr<IngestMetrics> metrics_;
   common::RateLimiter log_limiter_;
-  std::atomic<size_t> partial_line_bytes_{0};
   IoPool pool_;
   std::unique_ptr<NodeServer> server_;
   rpc::ApiTokenGuard api_token_;

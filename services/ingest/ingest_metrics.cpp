@@ -122,9 +122,7 @@ std::vector<MetricFamily> IngestMetrics::Collect() const {
                         "Bytes of unfinished lines held for all connections (bounded by "
                         "--line-memory).",
                         MetricType::Gauge);
-  AddGauge(partial, partial_line_bytes_ != nullptr
-                        ? static_cast<double>(partial_line_bytes_->load(std::memory_order_relaxed))
-                        : 0.0);
+  AddGauge(partial, static_cast<double>(partial_line_bytes()));
   out.push_back(std::move(partial));
 
   auto replay = Family("radarhub_ingest_replay_bytes",

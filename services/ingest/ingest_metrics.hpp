@@ -68,7 +68,9 @@ class IngestMetrics final : public prometheus::Collectable {
   void PublishLatency(std::chrono::nanoseconds latency) { publish_latency_.Observe(latency); }
   // Reports the events waiting in every Subscribe stream's queue (set once, before serving).
   void SetQueuedEventsProbe(std::function<uint64_t()> probe) { queued_events_ = std::move(probe); }
-  void SetPartialLineBytes(const std::atomic<size_t>* bytes) { partial_line_bytes_ = bytes; }
+  // Bytes of unfinished lines every connection's framer holds, together (--line-memory).
+  std::atomic<size_t>& partial_line_bytes() { return partial_line_bytes_; }
+  size_t partial_line_bytes() const { return partial_line_bytes_.load(std::memory_order_relaxed); }
   void SubscriberOpened() { subscribers_.fetch_add(1, std::memory_order_relaxed); }
   void SubscriberClosed() { subscribers_.fetch_sub(1, std::memory_order_relaxed); }
 
@@ -89,7 +91,7 @@ class IngestMetrics final : public prometheus::Collectable {
   const hub::Hub& hub_;
   std::atomic<int64_t> connections_{0};
   std::atomic<int64_t> subscribers_{0};
-  const std::atomic<size_t>* partial_line_bytes_ = nullptr;
+  std::atomic<size_t> partial_line_bytes_{0};
   std::function<uint64_t()> queued_events_;  // Subscribe streams (not the hub's internal listeners)
   std::array<std::atomic<uint64_t>, static_cast<size_t>(CloseReason::kCount)> closed_{};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(protocol::Reject::kCount)> rejected_{};

@@ -29,9 +29,6 @@ using IngestServiceBase =
     v1::Ingest::WithCallbackMethod_ListNodes<v1::Ingest::WithCallbackMethod_GetNode<
         v1::Ingest::WithRawMethod_Subscribe<v1::Ingest::Service>>>;
 
-// radarhub.v1.Ingest (api.md) on the registry and the hub. No thread per stream: one pump thread
-// serves every Subscribe stream. Thread-safe: gRPC calls the methods from its threads; Drain from
-// any.
 // A SubscribeRequest from a client, checked (api.md "Subscribe" 6 and the README's decisions:
 // valid ids, at most 10,000, unknown ids NOT_FOUND without auto-provision, resume entries once
 // each and among node_ids) and turned into the hub's request. Pure: fuzzed alone (subscribe_fuzz).
@@ -40,6 +37,9 @@ grpc::Status CheckSubscribeRequest(const v1::SubscribeRequest& parsed,
                                    const registry::NodeRegistry& registry,
                                    hub::SubscribeRequest& request);
 
+// radarhub.v1.Ingest (api.md) on the registry and the hub. No thread per stream: one pump thread
+// serves every Subscribe stream. Thread-safe: gRPC calls the methods from its threads; Drain from
+// any.
 class IngestService final : public IngestServiceBase {
  public:
   IngestService(IngestServiceSettings settings, const rpc::ApiTokenGuard& api_token,

@@ -122,9 +122,10 @@ class IngestEndpoint::NodeLink final : public SubscriptionHandler {
   // the epoch; one known before starts at the frame its status reports as latest (the ingest
   // refreshes that at 1 Hz, so at most a second of frames before the ingest's latest).
   static uint64_t StartAfter(const v1::NodeStatus& status, WallClock::time_point tracker_started) {
+    if (!status.has_since()) return 0;
     const auto since = WallClock::time_point(std::chrono::duration_cast<WallClock::duration>(
         std::chrono::nanoseconds(TimeUtil::TimestampToNanoseconds(status.since()))));
-    if (!status.has_since() || since >= tracker_started) return 0;
+    if (since >= tracker_started) return 0;
     return status.last_sequence() > 0 ? status.last_sequence() - 1 : 0;
   }
 

@@ -1,5 +1,7 @@
 #include "radarhub/registry/node_registry.hpp"
 
+#include <cstdint>
+
 namespace radarhub::registry {
 
 void ToTimestamp(WallClock::time_point t, google::protobuf::Timestamp& out) {
@@ -9,19 +11,7 @@ void ToTimestamp(WallClock::time_point t, google::protobuf::Timestamp& out) {
   out.set_nanos(static_cast<int32_t>(ns % 1000000000));
 }
 
-Node& NodeRegistry::Get(std::string_view node_id) {
-  {
-    std::shared_lock lock(mu_);
-    if (const auto it = nodes_.find(std::string(node_id)); it != nodes_.end()) return *it->second;
-  }
-  std::unique_lock lock(mu_);
-  auto& slot = nodes_[std::string(node_id)];
-  if (!slot) {
-    slot = std::make_unique<Node>(std::string(node_id));
-    order_.push_back(slot.get());
-  }
-  return *slot;
-}
+Node& NodeRegistry::Get(std::string_view node_id) { return *GetWithin(node_id, SIZE_MAX); }
 
 Node* NodeRegistry::GetWithin(std::string_view node_id, size_t max_nodes) {
   {
