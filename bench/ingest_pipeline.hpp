@@ -16,11 +16,11 @@ namespace radarhub::bench {
 // the caller drains. A LineFramer sink; shared by the micro-benchmarks and the profile driver.
 struct IngestPipeline {
   explicit IngestPipeline(int subscribers, size_t subscriber_queue = 8192)
-      : registry(7),
-        hub(hub::HubSettings{
+      : hub(hub::HubSettings{
             .epoch = 7, .replay_frames = 4096, .subscriber_queue = subscriber_queue}),
-        node(registry.Get("radar-0001")),
-        channel(hub.GetChannel("radar-0001")) {
+        registry(7, &hub),
+        node(*registry.Get("radar-0001")),
+        channel(*node.channel()) {
     registry.Attach(node, 1, "127.0.0.1:1", registry::WallClock::now(), [](auto&) {});
     for (int i = 0; i < subscribers; ++i) queues.push_back(hub.Subscribe({}));
   }
@@ -44,8 +44,8 @@ struct IngestPipeline {
   bool OnOverlong() { return true; }
 
   protocol::Parser parser;
-  registry::NodeRegistry registry;
   hub::Hub hub;
+  registry::NodeRegistry registry;
   registry::Node& node;
   hub::Channel& channel;
   std::vector<std::shared_ptr<hub::SubscriberQueue>> queues;

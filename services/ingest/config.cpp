@@ -12,7 +12,7 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
   CLI::App& app = cli.app();
   std::string node_listen = c.node_listen.ToString(), grpc_listen = c.grpc_listen.ToString(),
               metrics_listen = c.metrics_listen->ToString();
-  std::string auth_timeout = "30s", idle_timeout = "30s";
+  std::string auth_timeout = "30s", idle_timeout = "30s", forget_after = "1h";
 
   cli.Add("--node-listen", node_listen, "HOST:PORT for radar nodes (port 0: any free port)");
   cli.Add("--grpc-listen", grpc_listen, "HOST:PORT for the gRPC API");
@@ -35,6 +35,9 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
           "nodes registered in all (tokens-file nodes always are); a new node beyond it is closed "
           "at its hello (limit)")
       ->check(CLI::Range(size_t{1}, size_t{10000000}));
+  cli.Add("--forget-after", forget_after,
+          "forget a node disconnected this long: its status, counters, replay frames and metric "
+          "series go, and its place under --max-nodes (0: never; tokens-file nodes stay listed)");
   cli.Add("--line-memory", c.line_memory,
           "bytes of unfinished lines held for all connections together; over it, a line that "
           "grows past 64 KiB is dropped (before the hello: the connection is closed)")
@@ -77,6 +80,11 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
       !cli.OptionalListen("--metrics-listen", metrics_listen, c.metrics_listen) ||
       !cli.Duration("--auth-timeout", auth_timeout, c.auth_timeout) ||
       !cli.Duration("--idle-timeout", idle_timeout, c.idle_timeout)) {
+    return std::nullopt;
+  }
+  if (forget_after == "0") {
+    c.forget_after = std::chrono::milliseconds::zero();
+  } else if (!cli.Duration("--forget-after", forget_after, c.forget_after)) {
     return std::nullopt;
   }
   exit_code = 0;

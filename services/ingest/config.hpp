@@ -33,6 +33,9 @@ struct IngestConfig : service::ServiceSettings {
   // Nodes the ingest registers (tokens-file nodes first): each costs a registry entry, a replay
   // ring and metric series, so ids presented with the shared token cannot grow them unbounded.
   size_t max_nodes = 10000;
+  // A node disconnected this long is forgotten (0: never): registry entry, replay ring, metric
+  // series. Tokens-file nodes stay listed.
+  std::chrono::milliseconds forget_after{3600 * 1000};
   // Unfinished lines of all connections together (see ConnectionSettings::line_memory).
   size_t line_memory = size_t{256} << 20;
   bool tcp_nodelay = true;

@@ -1,6 +1,7 @@
 #include "connection.hpp"
 
 #include <boost/asio/post.hpp>
+#include <optional>
 
 #include "radarhub/auth/token_store.hpp"
 #include "radarhub/common/log.hpp"
@@ -222,17 +223,20 @@ bool Connection::OnHello(char* line, size_t length) {
       Shutdown(CloseReason::kAuth, "unknown node " + node_id + " (auto-provision off)");
       return false;
   }
-  node_ = services_.registry.GetWithin(node_id, services_.settings.max_nodes);
-  if (node_ == nullptr) {
-    Shutdown(CloseReason::kLimit, "--max-nodes registered; " + node_id + " is new");
-    return false;
-  }
-  channel_ = &services_.hub.GetChannel(node_id);
-  const uint64_t previous = services_.registry.Attach(
-      *node_, id_, peer_, registry::WallClock::now(), [&](const v1::NodeStatus& status) {
-        services_.hub.Publish(*channel_, MakeStatusEvent(status));
-      });
-  if (previous != 0) owner_.Supersede(previous);
+  std::optional<uint64_t> previous;
+  do {  // again if the node was forgotten meanwhile: it registers anew
+    node_ = services_.registry.GetWithin(node_id, services_.settings.max_nodes);
+    if (node_ == nullptr) {
+      Shutdown(CloseReason::kLimit, "--max-nodes registered; " + node_id + " is new");
+      return false;
+    }
+    channel_ = node_->channel();
+    previous = services_.registry.Attach(
+        *node_, id_, peer_, registry::WallClock::now(), [&](const v1::NodeStatus& status) {
+          services_.hub.Publish(*channel_, MakeStatusEvent(status));
+        });
+  } while (!previous);
+  if (*previous != 0) owner_.Supersede(*previous);
   owner_.Authenticated(id_);
   ArmTimer(last_activity_ + services_.settings.idle_timeout);  // from auth deadline to idle
   // A node reconnecting hundreds of times a second makes one line per period, with the count.
@@ -240,7 +244,7 @@ bool Connection::OnHello(char* line, size_t length) {
       count != 0) {
     common::LogInfo("node connected", {{"node_id", node_id},
                                        {"peer", peer_},
-                                       {"takeover", previous != 0 ? "true" : "false"},
+                                       {"takeover", *previous != 0 ? "true" : "false"},
                                        {"count", std::to_string(count)}});
   }
   return Handle(hello, length + 1);
@@ -262,7 +266,7 @@ bool Connection::Handle(const protocol::Message& message, size_t bytes) {
     case protocol::MessageType::kFrame:
       break;
   }
-  const uint64_t epoch = services_.registry.epoch();
+  const uint64_t epoch = node_->epoch();
   bool out_of_order = false;
   const registry::Admission admission = services_.registry.AcceptFrame(
       *node_, id_, message.timestamp_ms, bytes, read_at_wall_, out_of_order,

@@ -29,6 +29,7 @@ class Hub;
 namespace radarhub::registry {
 class Node;
 class NodeRegistry;
+using NodePtr = std::shared_ptr<Node>;
 }  // namespace radarhub::registry
 
 namespace radarhub::ingest {
@@ -113,8 +114,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   ConnectionOwner& owner_;
   protocol::LineFramer framer_;
   std::string peer_;
-  registry::Node* node_ = nullptr;  // set by a successful hello
-  hub::Channel* channel_ = nullptr;
+  registry::NodePtr node_;           // set by a successful hello
+  hub::Channel* channel_ = nullptr;  // node_'s
   bool closed_ = false;
   SteadyClock::time_point last_activity_;
   // Wall time of the current read: its frames' received_at and the node's last_frame_at.

@@ -45,7 +45,7 @@ ConnectionSettings MakeConnectionSettings(const IngestConfig& c) {
 IngestApp::IngestApp(IngestConfig config)
     : config_(std::move(config)),
       connection_settings_(MakeConnectionSettings(config_)),
-      registry_(NewEpoch()),
+      registry_(NewEpoch(), &hub_),  // only keeps the address: hub_ is built next
       hub_(hub::HubSettings{.epoch = registry_.epoch(),
                             .replay_frames = config_.replay_frames,
                             .replay_memory = config_.replay_memory,
@@ -99,12 +99,13 @@ void IngestApp::ScheduleTick() {
   tick_timer_.expires_after(std::chrono::seconds(1));
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    for (registry::Node* node : registry_.TickRates(registry::WallClock::now())) {
-      hub::Channel& channel = hub_.GetChannel(node->id());
+    const auto now = registry::WallClock::now();
+    for (const registry::NodePtr& node : registry_.TickRates(now)) {
       registry_.WithStatus(*node, [&](const v1::NodeStatus& status) {
-        hub_.RefreshStatus(channel, MakeStatusEvent(status));
+        hub_.RefreshStatus(*node->channel(), MakeStatusEvent(status));
       });
     }
+    if (config_.forget_after.count() != 0) ForgetIdleNodes(now - config_.forget_after);
     hub_.TrimReplay();
     // Frames, streams and connections are small allocations spread over the heap: when many are
     // freed at once (streams end, rings shrink, a flood of connections is over), glibc keeps the
@@ -146,11 +147,23 @@ bool IngestApp::StartGrpc(std::string& error) {
 void IngestApp::RegisterListedNodes() {
   for (const std::string& id : tokens_.ListedNodes()) {
     if (registry_.Find(id) != nullptr) continue;
-    hub::Channel& channel = hub_.GetChannel(id);
-    registry_.WithStatus(registry_.Get(id), [&](const v1::NodeStatus& status) {
-      hub_.Publish(channel, MakeStatusEvent(status));
+    const registry::NodePtr node = registry_.Get(id);
+    registry_.WithStatus(*node, [&](const v1::NodeStatus& status) {
+      hub_.Publish(*node->channel(), MakeStatusEvent(status));
     });
   }
+}
+
+void IngestApp::ForgetIdleNodes(registry::WallClock::time_point disconnected_by) {
+  const std::vector<std::string> forgotten = registry_.ForgetIdle(
+      disconnected_by, [&](const std::string& id) { return tokens_.IsListed(id); });
+  if (forgotten.empty()) return;
+  metrics_->NodesForgotten(forgotten.size());
+  // One line per tick, however many went (a flood of ids leaves together).
+  common::LogInfo("nodes forgotten",
+                  {{"count", std::to_string(forgotten.size())},
+                   {"first", forgotten.front()},
+                   {"after", std::to_string(config_.forget_after.count() / 1000) + "s"}});
 }
 
 // Waits for the Subscribe streams to end (they flush, then finish with UNAVAILABLE) until the

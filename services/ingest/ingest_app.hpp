@@ -67,6 +67,8 @@ class IngestApp final {
   void StopGrpc(std::chrono::steady_clock::time_point deadline);
   // Nodes named in the tokens file are known from the start: listed, health NOT_SERVING.
   void RegisterListedNodes();
+  // Forgets the nodes (but tokens-file ones) disconnected since `disconnected_by` or earlier.
+  void ForgetIdleNodes(registry::WallClock::time_point disconnected_by);
 
   const IngestConfig config_;
   const ConnectionSettings connection_settings_;

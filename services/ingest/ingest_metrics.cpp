@@ -88,7 +88,7 @@ std::vector<MetricFamily> IngestMetrics::Collect() const {
   auto connected =
       Family("radarhub_ingest_node_connected", "1 while the node is connected.", MetricType::Gauge);
   size_t nodes_connected = 0;
-  for (const registry::Node* node : registry_.All()) {
+  for (const registry::NodePtr& node : registry_.All()) {
     const auto c = registry_.Counters(*node);
     const bool up = registry_.Connected(*node);
     nodes_connected += up ? 1 : 0;
@@ -112,6 +112,17 @@ std::vector<MetricFamily> IngestMetrics::Collect() const {
       Family("radarhub_ingest_nodes_connected", "Nodes with a live connection.", MetricType::Gauge);
   AddGauge(nodes, static_cast<double>(nodes_connected));
   out.push_back(std::move(nodes));
+
+  auto known = Family("radarhub_ingest_nodes",
+                      "Nodes registered (bounded by --max-nodes; --forget-after forgets them).",
+                      MetricType::Gauge);
+  AddGauge(known, static_cast<double>(registry_.size()));
+  out.push_back(std::move(known));
+  auto forgotten = Family("radarhub_ingest_nodes_forgotten_total",
+                          "Nodes forgotten: disconnected for --forget-after, or by an operator.",
+                          MetricType::Counter);
+  AddCounter(forgotten, static_cast<double>(forgotten_.load(std::memory_order_relaxed)));
+  out.push_back(std::move(forgotten));
 
   auto subscribers =
       Family("radarhub_ingest_subscribers", "Open Subscribe streams.", MetricType::Gauge);

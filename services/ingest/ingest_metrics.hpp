@@ -71,6 +71,7 @@ class IngestMetrics final : public prometheus::Collectable {
   // Bytes of unfinished lines every connection's framer holds, together (--line-memory).
   std::atomic<size_t>& partial_line_bytes() { return partial_line_bytes_; }
   size_t partial_line_bytes() const { return partial_line_bytes_.load(std::memory_order_relaxed); }
+  void NodesForgotten(size_t n) { forgotten_.fetch_add(n, std::memory_order_relaxed); }
   void SubscriberOpened() { subscribers_.fetch_add(1, std::memory_order_relaxed); }
   void SubscriberClosed() { subscribers_.fetch_sub(1, std::memory_order_relaxed); }
 
@@ -92,6 +93,7 @@ class IngestMetrics final : public prometheus::Collectable {
   std::atomic<int64_t> connections_{0};
   std::atomic<int64_t> subscribers_{0};
   std::atomic<size_t> partial_line_bytes_{0};
+  std::atomic<uint64_t> forgotten_{0};
   std::function<uint64_t()> queued_events_;  // Subscribe streams (not the hub's internal listeners)
   std::array<std::atomic<uint64_t>, static_cast<size_t>(CloseReason::kCount)> closed_{};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(protocol::Reject::kCount)> rejected_{};

@@ -41,9 +41,10 @@ grpc::ServerUnaryReactor* IngestService::ListNodes(grpc::CallbackServerContext* 
     return reactor;
   }
   auto nodes = registry_.All();
-  std::sort(nodes.begin(), nodes.end(),
-            [](const registry::Node* a, const registry::Node* b) { return a->id() < b->id(); });
-  for (const registry::Node* node : nodes) registry_.FillStatus(*node, *response->add_nodes());
+  std::sort(nodes.begin(), nodes.end(), [](const registry::NodePtr& a, const registry::NodePtr& b) {
+    return a->id() < b->id();
+  });
+  for (const registry::NodePtr& node : nodes) registry_.FillStatus(*node, *response->add_nodes());
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }
@@ -57,7 +58,7 @@ grpc::ServerUnaryReactor* IngestService::GetNode(grpc::CallbackServerContext* co
     status = InvalidNodeId("node_id", request->node_id());
   }
   if (status.ok()) {
-    if (const registry::Node* node = registry_.Find(request->node_id())) {
+    if (const registry::NodePtr node = registry_.Find(request->node_id())) {
       registry_.FillStatus(*node, *response);
     } else {
       status = {grpc::StatusCode::NOT_FOUND, "unknown node '" + request->node_id() + "'"};

@@ -9,19 +9,45 @@ const char* DropReasonName(DropReason reason) {
   return reason == DropReason::kSlowConsumer ? "slow_consumer" : "resume_out_of_range";
 }
 
-Channel& Hub::GetChannel(std::string_view node_id) {
+std::shared_ptr<Channel> Hub::GetChannel(std::string_view node_id, uint64_t epoch) {
   std::lock_guard lock(mu_);
-  return GetChannelLocked(node_id);
+  const std::shared_ptr<Channel>& channel = GetChannelSlotLocked(node_id);
+  if (epoch != 0) {
+    std::lock_guard channel_lock(channel->mu_);
+    channel->epoch_ = epoch;
+  }
+  return channel;
 }
 
-Channel& Hub::GetChannelLocked(std::string_view node_id) {
+Channel& Hub::GetChannelLocked(std::string_view node_id) { return *GetChannelSlotLocked(node_id); }
+
+const std::shared_ptr<Channel>& Hub::GetChannelSlotLocked(std::string_view node_id) {
   auto& slot = channels_[std::string(node_id)];
   if (!slot) {
     slot.reset(new Channel(std::string(node_id)));
     std::lock_guard channel_lock(slot->mu_);
+    slot->epoch_ = settings_.epoch;
     slot->subscribers_ = wildcard_;  // every-node subscribers hear new nodes too
   }
-  return *slot;
+  return slot;
+}
+
+void Hub::Forget(std::string_view node_id) {
+  std::lock_guard lock(mu_);
+  const auto it = channels_.find(std::string(node_id));
+  if (it == channels_.end()) return;
+  Channel& channel = *it->second;
+  {
+    std::lock_guard channel_lock(channel.mu_);
+    DropRingLocked(channel);
+    channel.status_.reset();
+  }
+  if (channel.named_ == 0) channels_.erase(it);
+}
+
+size_t Hub::channels() const {
+  std::lock_guard lock(mu_);
+  return channels_.size();
 }
 
 namespace {
@@ -45,7 +71,16 @@ void Hub::Publish(Channel& channel, EventPtr event) {
   } else {
     channel.status_ = event;
   }
-  for (const auto& queue : channel.subscribers_) queue->Push(&channel.node_id_, event);
+  for (const auto& queue : channel.subscribers_) queue->Push(channel.name_, event);
+}
+
+void Hub::DropRingLocked(Channel& channel) {
+  if (channel.ring_.empty()) return;
+  replay_bytes_.fetch_sub(channel.ring_bytes_, std::memory_order_relaxed);
+  replaying_nodes_.fetch_sub(1, std::memory_order_relaxed);
+  channel.ring_bytes_ = 0;
+  channel.ring_.clear();
+  channel.ring_.shrink_to_fit();
 }
 
 void Hub::TrimLocked(Channel& channel) {
@@ -85,13 +120,13 @@ void Hub::ReplayLocked(Channel& channel, const Resume* resume, SubscriberQueue& 
   auto at = [&](size_t i) -> const EventPtr& { return channel.ring_[i]; };
   const uint64_t lo = n != 0 ? at(0)->sequence : 0;
   const uint64_t hi = n != 0 ? at(n - 1)->sequence : 0;
-  const std::string* node = &channel.node_id_;
+  const NodeName& node = channel.name_;
   if (resume == nullptr) {
     if (n != 0) queue.PushSnapshot(node, at(n - 1));
     return;
   }
   size_t start = 0;
-  if (resume->epoch != settings_.epoch) {
+  if (resume->epoch != channel.epoch_) {
     // Another process's sequences: everything before what is retained now is gone (from 0).
     queue.PushGap(node, 0, n != 0 ? lo - 1 : 0, DropReason::kResumeOutOfRange);
   } else if (n == 0 || resume->after_sequence >= hi) {
@@ -114,13 +149,14 @@ std::shared_ptr<SubscriberQueue> Hub::Subscribe(const SubscribeRequest& request,
   if (request.node_ids.empty()) {
     for (const auto& [id, channel] : channels_) channels.push_back(channel.get());
     std::sort(channels.begin(), channels.end(),
-              [](const Channel* a, const Channel* b) { return a->node_id_ < b->node_id_; });
+              [](const Channel* a, const Channel* b) { return *a->name_ < *b->name_; });
     wildcard_.push_back(queue);
   } else {
     for (const std::string& id : request.node_ids) {
       Channel* channel = &GetChannelLocked(id);
       if (std::find(channels.begin(), channels.end(), channel) == channels.end()) {
         channels.push_back(channel);
+        ++channel->named_;
       }
     }
   }
@@ -131,12 +167,12 @@ std::shared_ptr<SubscriberQueue> Hub::Subscribe(const SubscribeRequest& request,
   locks.reserve(channels.size());
   for (Channel* channel : channels) locks.emplace_back(channel->mu_);
   for (Channel* channel : channels) {
-    if (channel->status_) queue->PushSnapshot(&channel->node_id_, channel->status_);
+    if (channel->status_) queue->PushSnapshot(channel->name_, channel->status_);
   }
   if (request.frames) {
     for (Channel* channel : channels) {
       const auto it = std::find_if(request.resume.begin(), request.resume.end(),
-                                   [&](const Resume& r) { return r.node_id == channel->node_id_; });
+                                   [&](const Resume& r) { return r.node_id == *channel->name_; });
       ReplayLocked(*channel, it != request.resume.end() ? &*it : nullptr, *queue);
     }
   }
@@ -148,10 +184,22 @@ std::shared_ptr<SubscriberQueue> Hub::Subscribe(const SubscribeRequest& request,
 
 void Hub::Unsubscribe(const std::shared_ptr<SubscriberQueue>& queue) {
   std::lock_guard lock(mu_);
-  std::erase(wildcard_, queue);
-  for (const auto& [id, channel] : channels_) {
-    std::lock_guard channel_lock(channel->mu_);
-    std::erase(channel->subscribers_, queue);
+  const bool wildcard = std::erase(wildcard_, queue) != 0;
+  for (auto it = channels_.begin(); it != channels_.end();) {
+    Channel& channel = *it->second;
+    bool unused = false;
+    {
+      std::lock_guard channel_lock(channel.mu_);
+      if (std::erase(channel.subscribers_, queue) != 0 && !wildcard) --channel.named_;
+      unused = channel.named_ == 0 && !channel.status_ && channel.ring_.empty();
+    }
+    // A channel that only subscriptions asked for (a node that never came, or was forgotten)
+    // goes with the last of them, unless a node is registering with it (it holds the channel).
+    if (unused && it->second.use_count() == 1) {
+      it = channels_.erase(it);
+    } else {
+      ++it;
+    }
   }
   if (subscriber_count_ > 0) --subscriber_count_;
   UpdateShareLocked();

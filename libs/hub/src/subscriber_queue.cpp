@@ -20,7 +20,7 @@ void SubscriberQueue::Notify(bool was_empty) {
   if (wakeup_) wakeup_();
 }
 
-void SubscriberQueue::Push(const std::string* node_id, EventPtr event) {
+void SubscriberQueue::Push(const NodeName& node_id, EventPtr event) {
   if (event->kind == Event::Kind::kFrame && !frames_) return;
   bool was_empty;
   {
@@ -30,7 +30,7 @@ void SubscriberQueue::Push(const std::string* node_id, EventPtr event) {
   Notify(was_empty);
 }
 
-void SubscriberQueue::PushSnapshot(const std::string* node_id, EventPtr event) {
+void SubscriberQueue::PushSnapshot(const NodeName& node_id, EventPtr event) {
   bool was_empty;
   {
     std::lock_guard lock(mu_);
@@ -39,7 +39,7 @@ void SubscriberQueue::PushSnapshot(const std::string* node_id, EventPtr event) {
   Notify(was_empty);
 }
 
-void SubscriberQueue::PushGap(const std::string* node_id, uint64_t from, uint64_t to,
+void SubscriberQueue::PushGap(const NodeName& node_id, uint64_t from, uint64_t to,
                               DropReason reason) {
   bool was_empty;
   {
@@ -56,14 +56,14 @@ bool SubscriberQueue::Append(Entry entry, bool evict) {
     overflowed_ = true;  // wake the consumer so its owner ends the subscription
     return true;
   }
-  if (evict && live_ >= capacity_) EvictOneFor(entry.node_id, is_frame);
+  if (evict && live_ >= capacity_) EvictOneFor(entry.node_id.get(), is_frame);
   if (evict && is_frame && budget_ != nullptr) {
     // Only while the budget is spent: a stream catching up on a resume keeps its backlog as long
     // as there is room.
     const size_t size = entry.event->payload.size();
     const size_t share = budget_->share.load(std::memory_order_relaxed);
     while (budget_->used.load(std::memory_order_relaxed) + size > budget_->limit &&
-           frame_bytes_ + size > share && EvictOneFor(entry.node_id, is_frame)) {
+           frame_bytes_ + size > share && EvictOneFor(entry.node_id.get(), is_frame)) {
     }
   }
   const bool was_empty = live_ == 0;
@@ -72,7 +72,7 @@ bool SubscriberQueue::Append(Entry entry, bool evict) {
     if (budget_ != nullptr) {
       budget_->used.fetch_add(entry.event->payload.size(), std::memory_order_relaxed);
     }
-    ++nodes_[entry.node_id].queued_frames;
+    ++nodes_[entry.node_id.get()].queued_frames;
     frame_positions_.push_back(head_position_ + entries_.size());
   } else {
     ++keep_;
@@ -90,8 +90,10 @@ bool SubscriberQueue::EvictOneFor(const std::string* incoming_node, bool incomin
   bool evicted = false;
   for (auto it = frame_positions_.begin(); it != frame_positions_.end(); ++it) {
     Entry& e = entries_[*it - head_position_];
-    PerNode& node = nodes_[e.node_id];
-    if (node.queued_frames <= 1 && !(incoming_is_frame && e.node_id == incoming_node)) continue;
+    PerNode& node = nodes_[e.node_id.get()];
+    if (node.queued_frames <= 1 && !(incoming_is_frame && e.node_id.get() == incoming_node)) {
+      continue;
+    }
     const uint64_t seq = e.event->sequence;
     if (node.gap_from == 0) node.gap_from = seq;
     node.gap_to = seq;
@@ -140,7 +142,7 @@ size_t SubscriberQueue::Pop(std::vector<Delivery>& out, size_t max, size_t max_b
     Entry& e = entries_.front();
     if (e.gap) {
       if (n > 0 && bytes + kGapBytes > max_bytes) break;
-      out.push_back(Delivery{e.node_id, nullptr, e.gap_from, e.gap_to, e.reason});
+      out.push_back(Delivery{std::move(e.node_id), nullptr, e.gap_from, e.gap_to, e.reason});
       --live_;
       --keep_;
       PopFront();
@@ -154,7 +156,7 @@ size_t SubscriberQueue::Pop(std::vector<Delivery>& out, size_t max, size_t max_b
     }
     const size_t size = e.event->payload.size();
     const bool is_frame = e.event->kind == Event::Kind::kFrame;
-    const auto node = is_frame ? nodes_.find(e.node_id) : nodes_.end();
+    const auto node = is_frame ? nodes_.find(e.node_id.get()) : nodes_.end();
     const bool gap_first = node != nodes_.end() && node->second.gap_from != 0;
     // A frame's pending gap goes out right before it, in the same batch when both fit.
     const size_t extra = gap_first ? kGapBytes : 0;
@@ -177,7 +179,7 @@ size_t SubscriberQueue::Pop(std::vector<Delivery>& out, size_t max, size_t max_b
       --keep_;
     }
     --live_;
-    out.push_back(Delivery{e.node_id, std::move(e.event)});
+    out.push_back(Delivery{std::move(e.node_id), std::move(e.event)});
     PopFront();
     ++n;
     bytes += size;

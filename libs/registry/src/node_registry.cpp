@@ -11,35 +11,82 @@ void ToTimestamp(WallClock::time_point t, google::protobuf::Timestamp& out) {
   out.set_nanos(static_cast<int32_t>(ns % 1000000000));
 }
 
-Node& NodeRegistry::Get(std::string_view node_id) { return *GetWithin(node_id, SIZE_MAX); }
+namespace {
 
-Node* NodeRegistry::GetWithin(std::string_view node_id, size_t max_nodes) {
+// SplitMix64's finalizer: epochs that look as random as the process's.
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111eb;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+NodePtr NodeRegistry::Get(std::string_view node_id) { return GetWithin(node_id, SIZE_MAX); }
+
+NodePtr NodeRegistry::GetWithin(std::string_view node_id, size_t max_nodes) {
   {
     std::shared_lock lock(mu_);
-    if (const auto it = nodes_.find(std::string(node_id)); it != nodes_.end()) {
-      return it->second.get();
-    }
+    if (const auto it = nodes_.find(std::string(node_id)); it != nodes_.end()) return it->second;
   }
   std::unique_lock lock(mu_);
-  if (const auto it = nodes_.find(std::string(node_id)); it != nodes_.end()) {
-    return it->second.get();
-  }
+  if (const auto it = nodes_.find(std::string(node_id)); it != nodes_.end()) return it->second;
   if (nodes_.size() >= max_nodes) return nullptr;
-  auto& slot = nodes_[std::string(node_id)];
-  slot = std::make_unique<Node>(std::string(node_id));
-  order_.push_back(slot.get());
-  return slot.get();
+  // Sequences restart with an epoch. Once any node was forgotten, a new one may be it back, and
+  // trackers still hold its old sequences: it counts in an epoch of its own.
+  // Mix is a bijection, so each registration's epoch differs from every earlier one.
+  uint64_t epoch = epoch_;
+  ++registered_;
+  while (forgotten_ != 0 && (epoch == 0 || epoch == epoch_)) {
+    epoch = Mix(epoch_ ^ Mix(registered_));
+    if (epoch == 0 || epoch == epoch_) ++registered_;
+  }
+  auto node = std::make_shared<Node>(std::string(node_id), epoch,
+                                     hub_ != nullptr ? hub_->GetChannel(node_id, epoch) : nullptr);
+  nodes_.emplace(std::string(node_id), node);
+  order_.push_back(node.get());
+  return node;
 }
 
-Node* NodeRegistry::Find(std::string_view node_id) const {
+NodePtr NodeRegistry::Find(std::string_view node_id) const {
   std::shared_lock lock(mu_);
   const auto it = nodes_.find(std::string(node_id));
-  return it == nodes_.end() ? nullptr : it->second.get();
+  return it == nodes_.end() ? nullptr : it->second;
 }
 
-std::vector<Node*> NodeRegistry::All() const {
+std::vector<NodePtr> NodeRegistry::All() const {
   std::shared_lock lock(mu_);
-  return order_;
+  std::vector<NodePtr> all;
+  all.reserve(order_.size());
+  for (Node* node : order_) all.push_back(nodes_.find(node->id_)->second);
+  return all;
+}
+
+size_t NodeRegistry::size() const {
+  std::shared_lock lock(mu_);
+  return nodes_.size();
+}
+
+bool NodeRegistry::Forget(std::string_view node_id, WallClock::time_point disconnected_by) {
+  // Exclusive: a registration of the same id waits, so it gets a fresh channel and epoch.
+  std::unique_lock lock(mu_);
+  const auto it = nodes_.find(std::string(node_id));
+  if (it == nodes_.end()) return false;
+  const NodePtr node = it->second;
+  std::lock_guard node_lock(node->mu_);
+  if (node->connected_ || node->owner_ != 0 || node->since_ > disconnected_by) return false;
+  node->forgotten_ = true;
+  std::erase(order_, node.get());
+  nodes_.erase(it);
+  ++forgotten_;
+  if (hub_ != nullptr) hub_->Forget(node_id);
+  return true;
+}
+
+uint64_t NodeRegistry::Owner(const Node& node) const {
+  std::lock_guard lock(node.mu_);
+  return node.owner_;
 }
 
 void NodeRegistry::CountRejected(Node& node, size_t bytes) {
@@ -61,9 +108,9 @@ void NodeRegistry::Heartbeat(Node& node, size_t bytes, const std::string_view* a
   if (advertisement != nullptr) node.advertised_.assign(*advertisement);
 }
 
-std::vector<Node*> NodeRegistry::TickRates(WallClock::time_point now) {
-  std::vector<Node*> changed;
-  for (Node* node : All()) {
+std::vector<NodePtr> NodeRegistry::TickRates(WallClock::time_point now) {
+  std::vector<NodePtr> changed;
+  for (NodePtr& node : All()) {
     std::lock_guard lock(node->mu_);
     const bool moved = node->counters_.bytes_received != node->bytes_at_tick_ ||
                        node->frames_per_second_ != 0 || node->bytes_per_second_ != 0;
@@ -106,7 +153,7 @@ void NodeRegistry::FillStatusLocked(const Node& node, v1::NodeStatus& status) co
   status.set_bytes_per_second(node.bytes_per_second_);
   if (!node.advertised_.empty()) status.mutable_advertised()->ParseFromString(node.advertised_);
   status.set_last_sequence(node.last_sequence_);
-  status.set_epoch(epoch_);
+  status.set_epoch(node.epoch_);
 }
 
 NodeCounters NodeRegistry::Counters(const Node& node) const {

@@ -88,14 +88,14 @@ class GrpcApiTest : public IngestFixture {
     auto c = Connect();
     EXPECT_TRUE(c->Send(Hello(node)));
     EXPECT_TRUE(WaitFor([&] {
-      const auto* n = app_->registry().Find(node);
+      const auto n = app_->registry().Find(node);
       return n != nullptr && app_->registry().Connected(*n);
     }));
     return c;
   }
   void WaitAccepted(const std::string& node, uint64_t frames) {
     ASSERT_TRUE(WaitFor([&] {
-      const auto* n = app_->registry().Find(node);
+      const auto n = app_->registry().Find(node);
       return n != nullptr && app_->registry().Counters(*n).frames_accepted >= frames;
     }));
   }
@@ -207,6 +207,75 @@ TEST_F(GrpcApiTest, SubscriptionToANodeNotYetSeenWaitsForIt) {
   EXPECT_TRUE(status->status().connected());
   auto frame = sub.NextFrameOrGap();
   ASSERT_TRUE(frame && frame->has_frame());
+}
+
+// --forget-after: nodes disconnected that long leave the registry, the replay rings, ListNodes and
+// /metrics, and give their places under --max-nodes back; connected nodes stay. A node that comes
+// back counts again from sequence 1 in an epoch of its own, so trackers holding its old
+// sequences do not take the new ones for duplicates; a subscription naming it keeps listening.
+TEST_F(GrpcApiTest, NodesDisconnectedForForgetAfterAreForgottenAndComeBackInANewEpoch) {
+  config_.forget_after = 1s;
+  config_.max_nodes = 22;
+  StartIngest();
+  Subscription sub(*stub_, Request({"radar1"}));
+  ASSERT_TRUE(WaitFor([&] { return app_->service()->streams() == 1; }));
+  auto stays = ConnectNode("stays");
+  {
+    auto node = ConnectNode("radar1");
+    for (int t = 1; t <= 3; ++t) ASSERT_TRUE(node->Send(FrameLine("radar1", t)));
+    WaitAccepted("radar1", 3);
+  }
+  for (int i = 0; i < 20; ++i) {
+    const std::string id = "churn" + std::to_string(i);
+    auto node = ConnectNode(id);
+    ASSERT_TRUE(node->Send(FrameLine(id, 1)));
+    WaitAccepted(id, 1);
+  }
+  for (uint64_t want = 1; want <= 3; ++want) {
+    auto e = sub.NextFrameOrGap();
+    ASSERT_TRUE(e && e->has_frame());
+    EXPECT_EQ(e->frame().sequence(), want);
+    EXPECT_EQ(e->frame().epoch(), app_->epoch());
+  }
+
+  ASSERT_TRUE(WaitFor([&] { return app_->registry().size() == 1; }, 10s))
+      << app_->registry().size() << " nodes still registered";
+  EXPECT_NE(app_->registry().Find("stays"), nullptr) << "connected nodes are never forgotten";
+  EXPECT_EQ(app_->hub().channels(), 2u) << "stays, and radar1 for the subscription naming it";
+  EXPECT_LT(app_->hub().replay_bytes(), 1000u) << "only stays' ring (no frames)";
+  grpc::ClientContext list_context;
+  v1::ListNodesResponse list;
+  ASSERT_TRUE(stub_->ListNodes(&list_context, {}, &list).ok());
+  ASSERT_EQ(list.nodes_size(), 1);
+  size_t series = 0, forgotten = 0;
+  for (const auto& family : app_->metrics().Collect()) {
+    if (family.name == "radarhub_ingest_nodes_forgotten_total") {
+      forgotten = static_cast<size_t>(family.metric.at(0).counter.value);
+    }
+    for (const auto& metric : family.metric) {
+      for (const auto& label : metric.label) series += label.name == "node_id" ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(forgotten, 21u);
+  EXPECT_EQ(series, 6u) << "one node's series: frames x3, out of order, bytes, connected";
+  // Their places are free again: --max-nodes is 22; 20 new ids and radar1 back fit.
+  std::vector<std::unique_ptr<TcpClient>> fresh;
+  for (int i = 0; i < 20; ++i) fresh.push_back(ConnectNode("new" + std::to_string(i)));
+
+  auto back = ConnectNode("radar1");
+  ASSERT_TRUE(back->Send(FrameLine("radar1", 100)));
+  auto e = sub.NextFrameOrGap();
+  ASSERT_TRUE(e && e->has_frame()) << "the subscription naming radar1 hears it back";
+  EXPECT_EQ(e->frame().sequence(), 1u);
+  EXPECT_NE(e->frame().epoch(), app_->epoch());
+  EXPECT_EQ(e->frame().epoch(), app_->registry().Find("radar1")->epoch());
+  grpc::ClientContext get_context;
+  v1::GetNodeRequest get;
+  get.set_node_id("radar1");
+  v1::NodeStatus status;
+  ASSERT_TRUE(stub_->GetNode(&get_context, get, &status).ok());
+  EXPECT_EQ(status.epoch(), e->frame().epoch());
+  EXPECT_EQ(status.frames_accepted(), 1u);
 }
 
 TEST_F(GrpcApiTest, StatusOnlySubscriptionGetsNoFrames) {
@@ -364,7 +433,8 @@ TEST_F(GrpcApiTest, ManyStreamsOnOneConnectionEachGetEveryFrameInOrder) {
   std::vector<std::unique_ptr<Subscription>> subs;
   for (int n = 0; n < kNodes; ++n) {
     for (int s = 0; s < kStreamsPerNode; ++s) {
-      subs.push_back(std::make_unique<Subscription>(*stub_, Request({"radar" + std::to_string(n)})));
+      subs.push_back(
+          std::make_unique<Subscription>(*stub_, Request({"radar" + std::to_string(n)})));
     }
   }
   ASSERT_TRUE(WaitFor([&] { return app_->metrics().subscribers() == kNodes * kStreamsPerNode; }));

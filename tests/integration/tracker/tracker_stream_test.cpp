@@ -7,6 +7,9 @@
 #include <mutex>
 #include <thread>
 
+#include <grpcpp/create_channel.h>
+
+#include "radarhub/v1/radarhub.grpc.pb.h"
 #include "support/tcp_client.hpp"
 #include "support/tcp_proxy.hpp"
 #include "support/wait.hpp"
@@ -239,6 +242,44 @@ TEST_F(TrackerStreamTest, NodeAppearingWhileTrackerRunsIsFollowedFromItsFirstFra
     EXPECT_EQ(c.missed, 0u) << id;
     EXPECT_EQ(c.dropped, 0u) << id;
   }
+}
+
+// The ingest forgets a node that stayed away for its --forget-after; back, the node counts from
+// sequence 1 in a new epoch. The tracker, still following it, takes every frame of both lives.
+TEST_F(TrackerStreamTest, NodeForgottenByTheIngestIsFollowedWhenItReturns) {
+  auto ingest = StartIngest(0, 0, {"--forget-after", "1s"});
+  const uint16_t grpc_port = ingest->ListeningPort("grpc");
+  ASSERT_NE(grpc_port, 0) << ingest->Stderr();
+  StartTracker(grpc_port);
+  constexpr int kFrames = 50;
+  auto send = [&](int64_t first_timestamp) {
+    TcpClient node(ingest->ListeningPort("node"));
+    std::string lines = Hello("radar1");
+    for (int i = 0; i < kFrames; ++i) lines += Frame("radar1", first_timestamp + i);
+    ASSERT_TRUE(node.Send(lines));
+    ASSERT_TRUE(recorder_.WaitTaken("radar1", recorder_.Taken("radar1").size() + kFrames, 10s));
+  };
+  send(1000);
+  auto stub = v1::Ingest::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port),
+                                                      grpc::InsecureChannelCredentials()));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        grpc::ClientContext context;
+        v1::GetNodeRequest request;
+        request.set_node_id("radar1");
+        v1::NodeStatus status;
+        return stub->GetNode(&context, request, &status).error_code() ==
+               grpc::StatusCode::NOT_FOUND;
+      },
+      10s))
+      << "the ingest never forgot radar1";
+  send(5000);
+  const auto taken = recorder_.Taken("radar1");
+  ASSERT_EQ(taken.size(), 2u * kFrames);
+  for (size_t i = 0; i < taken.size(); ++i) EXPECT_EQ(taken[i], i % kFrames + 1) << "at " << i;
+  const auto c = tracker_->table().Find("radar1")->receiver().counters();
+  EXPECT_EQ(c.missed, 0u);
+  EXPECT_EQ(c.dropped, 0u);
 }
 
 // A node that was connected before the tracker started begins at the ingest's latest frame (its

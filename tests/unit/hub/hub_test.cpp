@@ -16,14 +16,19 @@ using testing::Status;
 
 constexpr uint64_t kEpoch = 42;
 
+// Tests hold the channels they publish to, as the registry's nodes do: Unsubscribe drops a
+// channel that nobody holds, names, or has published to.
+
 class HubTest : public ::testing::Test {
  protected:
   Hub hub_{HubSettings{.epoch = kEpoch, .replay_frames = 5, .subscriber_queue = 100}};
 };
 
 TEST_F(HubTest, SnapshotIsStatusesThenLatestFrames) {
-  Channel& a = hub_.GetChannel("a");
-  Channel& b = hub_.GetChannel("b");
+  const auto a_held = hub_.GetChannel("a");
+  Channel& a = *a_held;
+  const auto b_held = hub_.GetChannel("b");
+  Channel& b = *b_held;
   hub_.Publish(a, Status("a-up"));
   hub_.Publish(b, Status("b-up"));
   for (uint64_t s = 1; s <= 3; ++s) hub_.Publish(a, Frame(s));
@@ -34,7 +39,8 @@ TEST_F(HubTest, SnapshotIsStatusesThenLatestFrames) {
 }
 
 TEST_F(HubTest, RefreshedStatusShowsInSnapshotsButIsNotPushed) {
-  Channel& a = hub_.GetChannel("a");
+  const auto a_held = hub_.GetChannel("a");
+  Channel& a = *a_held;
   auto live = hub_.Subscribe({.node_ids = {"a"}});
   hub_.RefreshStatus(a, Status("rates"));
   EXPECT_TRUE(Drain(*live).empty());
@@ -44,7 +50,8 @@ TEST_F(HubTest, RefreshedStatusShowsInSnapshotsButIsNotPushed) {
 
 TEST_F(HubTest, WildcardSubscriberHearsNodesThatAppearLater) {
   auto q = hub_.Subscribe({});
-  Channel& c = hub_.GetChannel("late");
+  const auto c_held = hub_.GetChannel("late");
+  Channel& c = *c_held;
   hub_.Publish(c, Status("up"));
   hub_.Publish(c, Frame(1));
   EXPECT_EQ(Drain(*q), (std::vector<std::string>{"late:s:up", "late:f1"}));
@@ -53,12 +60,13 @@ TEST_F(HubTest, WildcardSubscriberHearsNodesThatAppearLater) {
 TEST_F(HubTest, SubscriberToUnknownNodeWaitsForIt) {
   auto q = hub_.Subscribe({.node_ids = {"future"}});
   EXPECT_TRUE(Drain(*q).empty());
-  hub_.Publish(hub_.GetChannel("future"), Frame(1));
+  hub_.Publish(*hub_.GetChannel("future"), Frame(1));
   EXPECT_EQ(Drain(*q), (std::vector<std::string>{"future:f1"}));
 }
 
 TEST_F(HubTest, ResumeReplaysRetainedFramesAfterTheSequence) {
-  Channel& a = hub_.GetChannel("a");
+  const auto a_held = hub_.GetChannel("a");
+  Channel& a = *a_held;
   for (uint64_t s = 1; s <= 4; ++s) hub_.Publish(a, Frame(s));
   auto q = hub_.Subscribe(
       {.node_ids = {"a"}, .resume = {{.node_id = "a", .epoch = kEpoch, .after_sequence = 2}}});
@@ -66,7 +74,8 @@ TEST_F(HubTest, ResumeReplaysRetainedFramesAfterTheSequence) {
 }
 
 TEST_F(HubTest, ResumeBeyondTheRingAnnouncesOutOfRangeFirst) {
-  Channel& a = hub_.GetChannel("a");
+  const auto a_held = hub_.GetChannel("a");
+  Channel& a = *a_held;
   for (uint64_t s = 1; s <= 12; ++s) hub_.Publish(a, Frame(s));  // ring keeps 8..12
   auto q = hub_.Subscribe(
       {.node_ids = {"a"}, .resume = {{.node_id = "a", .epoch = kEpoch, .after_sequence = 3}}});
@@ -75,7 +84,8 @@ TEST_F(HubTest, ResumeBeyondTheRingAnnouncesOutOfRangeFirst) {
 }
 
 TEST_F(HubTest, ResumeUpToDateGetsOnlyLiveFrames) {
-  Channel& a = hub_.GetChannel("a");
+  const auto a_held = hub_.GetChannel("a");
+  Channel& a = *a_held;
   for (uint64_t s = 1; s <= 3; ++s) hub_.Publish(a, Frame(s));
   auto q = hub_.Subscribe(
       {.node_ids = {"a"}, .resume = {{.node_id = "a", .epoch = kEpoch, .after_sequence = 3}}});
@@ -85,11 +95,67 @@ TEST_F(HubTest, ResumeUpToDateGetsOnlyLiveFrames) {
 }
 
 TEST_F(HubTest, StaleEpochIsOutOfRangeFromZeroThenEverythingRetained) {
-  Channel& a = hub_.GetChannel("a");
+  const auto a_held = hub_.GetChannel("a");
+  Channel& a = *a_held;
   for (uint64_t s = 1; s <= 2; ++s) hub_.Publish(a, Frame(s));
   auto q = hub_.Subscribe(
       {.node_ids = {"a"}, .resume = {{.node_id = "a", .epoch = 7, .after_sequence = 900}}});
   EXPECT_EQ(Drain(*q), (std::vector<std::string>{"a:gap 0-0 resume_out_of_range", "a:f1", "a:f2"}));
+}
+
+TEST_F(HubTest, ForgetDropsTheRingStatusAndChannel) {
+  const auto a = hub_.GetChannel("a");
+  hub_.Publish(*a, Status("a-up"));
+  for (uint64_t s = 1; s <= 3; ++s) hub_.Publish(*a, Frame(s));
+  ASSERT_GT(hub_.replay_bytes(), 0u);
+  hub_.Forget("a");
+  EXPECT_EQ(hub_.replay_bytes(), 0u);
+  EXPECT_EQ(hub_.channels(), 0u);
+  auto q = hub_.Subscribe({});
+  EXPECT_TRUE(Drain(*q).empty()) << "a forgotten node is not in a new snapshot";
+}
+
+// A subscription naming a node keeps listening through a forget: the node back (in a new epoch)
+// is heard, and a resume in the old epoch is out of range.
+TEST_F(HubTest, SubscriptionNamingAForgottenNodeHearsItReturnInItsNewEpoch) {
+  const auto old_channel = hub_.GetChannel("a");
+  for (uint64_t s = 1; s <= 3; ++s) hub_.Publish(*old_channel, Frame(s));
+  auto named = hub_.Subscribe({.node_ids = {"a"}});
+  EXPECT_EQ(Drain(*named), (std::vector<std::string>{"a:f3"}));
+  hub_.Forget("a");
+  EXPECT_EQ(hub_.channels(), 1u) << "kept for the subscription that names it";
+
+  const auto back = hub_.GetChannel("a", /*epoch=*/99);
+  EXPECT_EQ(back, old_channel);
+  hub_.Publish(*back, Frame(1));
+  EXPECT_EQ(Drain(*named), (std::vector<std::string>{"a:f1"}));
+  auto resumed = hub_.Subscribe(
+      {.node_ids = {"a"}, .resume = {{.node_id = "a", .epoch = kEpoch, .after_sequence = 3}}});
+  EXPECT_EQ(Drain(*resumed), (std::vector<std::string>{"a:gap 0-0 resume_out_of_range", "a:f1"}));
+}
+
+// Subscriptions may name ids that never come; their channels go with the last of them.
+TEST_F(HubTest, ChannelsOnlySubscriptionsAskedForGoWithThem) {
+  const auto held = hub_.GetChannel("registered");  // a node registering holds its channel
+  auto q = hub_.Subscribe({.node_ids = {"never1", "never2", "registered"}});
+  auto other = hub_.Subscribe({.node_ids = {"never2"}});
+  EXPECT_EQ(hub_.channels(), 3u);
+  hub_.Unsubscribe(q);
+  EXPECT_EQ(hub_.channels(), 2u) << "never1 goes; never2 is still named; registered is held";
+  hub_.Unsubscribe(other);
+  EXPECT_EQ(hub_.channels(), 1u);
+}
+
+// A forgotten node's events still queued for a subscriber keep its name alive.
+TEST_F(HubTest, QueuedEventsOutliveTheirForgottenChannel) {
+  auto q = hub_.Subscribe({});
+  {
+    const auto a = hub_.GetChannel("gone");
+    hub_.Publish(*a, Status("bye"));
+    hub_.Publish(*a, Frame(1));
+  }
+  hub_.Forget("gone");
+  EXPECT_EQ(Drain(*q), (std::vector<std::string>{"gone:s:bye", "gone:f1"}));
 }
 
 EventPtr BigFrame(uint64_t sequence) {
@@ -104,13 +170,15 @@ TEST(HubReplayMemoryTest, RingsShareTheBudgetFairly) {
   size_t cost = 0;
   {
     Hub probe(HubSettings{.epoch = kEpoch});
-    probe.Publish(probe.GetChannel("a"), BigFrame(1));
+    probe.Publish(*probe.GetChannel("a"), BigFrame(1));
     cost = probe.replay_bytes();
   }
   ASSERT_GT(cost, 1000u);
   Hub hub(HubSettings{.epoch = kEpoch, .replay_frames = 1000, .replay_memory = 20 * cost});
-  Channel& a = hub.GetChannel("a");
-  Channel& b = hub.GetChannel("b");
+  const auto a_held = hub.GetChannel("a");
+  Channel& a = *a_held;
+  const auto b_held = hub.GetChannel("b");
+  Channel& b = *b_held;
   for (uint64_t s = 1; s <= 100; ++s) hub.Publish(a, BigFrame(s));
   EXPECT_EQ(hub.replay_bytes(), 20 * cost) << "one node alone may use it all";
 
@@ -130,8 +198,10 @@ TEST(HubReplayMemoryTest, RingsShareTheBudgetFairly) {
 
 TEST(HubReplayMemoryTest, EveryNodeKeepsItsLatestFrameForSnapshots) {
   Hub hub(HubSettings{.epoch = kEpoch, .replay_frames = 1000, .replay_memory = 100});
-  Channel& a = hub.GetChannel("a");
-  Channel& b = hub.GetChannel("b");
+  const auto a_held = hub.GetChannel("a");
+  Channel& a = *a_held;
+  const auto b_held = hub.GetChannel("b");
+  Channel& b = *b_held;
   for (uint64_t s = 1; s <= 10; ++s) {
     hub.Publish(a, BigFrame(s));
     hub.Publish(b, BigFrame(s));
@@ -148,7 +218,8 @@ TEST(HubSubscriberMemoryTest, TheStreamBehindLosesFirst) {
   const size_t frame = BigFrame(1)->payload.size();
   Hub hub(
       HubSettings{.epoch = kEpoch, .subscriber_queue = 100000, .subscriber_memory = 20 * frame});
-  Channel& a = hub.GetChannel("a");
+  const auto a_held = hub.GetChannel("a");
+  Channel& a = *a_held;
   auto reading = hub.Subscribe({.node_ids = {"a"}});
   auto stalled = hub.Subscribe({.node_ids = {"a"}});
   EXPECT_EQ(hub.subscriber_share(), 10 * frame);
@@ -174,7 +245,8 @@ TEST(HubSubscriberMemoryTest, StreamsBehindTogetherShareTheBudget) {
   const size_t frame = BigFrame(1)->payload.size();
   Hub hub(
       HubSettings{.epoch = kEpoch, .subscriber_queue = 100000, .subscriber_memory = 20 * frame});
-  Channel& a = hub.GetChannel("a");
+  const auto a_held = hub.GetChannel("a");
+  Channel& a = *a_held;
   auto first = hub.Subscribe({.node_ids = {"a"}});
   for (uint64_t s = 1; s <= 30; ++s) hub.Publish(a, BigFrame(s));
   EXPECT_EQ(first->frame_bytes(), 20 * frame);
@@ -194,7 +266,8 @@ TEST(HubSubscriberMemoryTest, StreamsBehindTogetherShareTheBudget) {
 }
 
 TEST_F(HubTest, UnsubscribedQueueHearsNothingMore) {
-  Channel& a = hub_.GetChannel("a");
+  const auto a_held = hub_.GetChannel("a");
+  Channel& a = *a_held;
   auto q = hub_.Subscribe({});
   EXPECT_EQ(hub_.subscribers(), 1u);
   hub_.Unsubscribe(q);
@@ -205,7 +278,8 @@ TEST_F(HubTest, UnsubscribedQueueHearsNothingMore) {
 
 TEST_F(HubTest, SlowSubscriberDoesNotAffectAnotherOne) {
   Hub hub(HubSettings{.epoch = 1, .replay_frames = 8, .subscriber_queue = 16});
-  Channel& a = hub.GetChannel("a");
+  const auto a_held = hub.GetChannel("a");
+  Channel& a = *a_held;
   auto stalled = hub.Subscribe({});
   auto healthy = hub.Subscribe({});
   size_t received = 0;
@@ -223,7 +297,8 @@ TEST_F(HubTest, SlowSubscriberDoesNotAffectAnotherOne) {
 // run of sequences that starts at the snapshot.
 TEST_F(HubTest, SubscribeDuringPublishingNeitherDuplicatesNorSkips) {
   Hub hub(HubSettings{.epoch = 1, .replay_frames = 4, .subscriber_queue = 1 << 20});
-  Channel& a = hub.GetChannel("a");
+  const auto a_held = hub.GetChannel("a");
+  Channel& a = *a_held;
   std::atomic<bool> stop{false};
   std::thread producer([&] {
     for (uint64_t s = 1; !stop; ++s) hub.Publish(a, Frame(s));

@@ -30,10 +30,12 @@ TEST(SubscribeResponseEncoderTest, FramesStoredEventsAndGapsInOrder) {
   const std::string a = "radar1", b = "radar2";
   // 200 detections make an event longer than 127 bytes: a two-byte length prefix.
   const auto big = FrameEvent(a, 7, 200), small = FrameEvent(b, 3, 1);
+  const auto name_a = std::make_shared<const std::string>(a);
+  const auto name_b = std::make_shared<const std::string>(b);
   std::vector<hub::Delivery> batch = {
-      {&a, nullptr, 2, 6, hub::DropReason::kSlowConsumer},
-      {&a, big},
-      {&b, small},
+      {name_a, nullptr, 2, 6, hub::DropReason::kSlowConsumer},
+      {name_a, big},
+      {name_b, small},
   };
   SubscribeResponseEncoder encoder;
   const auto response = Decode(encoder.Encode(batch));
@@ -47,7 +49,7 @@ TEST(SubscribeResponseEncoderTest, FramesStoredEventsAndGapsInOrder) {
   EXPECT_EQ(response.events(2).SerializeAsString(), small->payload);
 
   // The encoder is reused per stream: a second batch carries nothing of the first.
-  batch = {{&b, nullptr, 0, 9, hub::DropReason::kResumeOutOfRange}};
+  batch = {{name_b, nullptr, 0, 9, hub::DropReason::kResumeOutOfRange}};
   const auto second = Decode(encoder.Encode(batch));
   ASSERT_EQ(second.events_size(), 1);
   EXPECT_EQ(second.events(0).dropped().reason(), "resume_out_of_range");

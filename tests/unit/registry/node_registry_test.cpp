@@ -31,9 +31,9 @@ Admission Accept(NodeRegistry& r, Node& n, uint64_t owner, int64_t ts, uint64_t*
 
 TEST(NodeRegistryTest, SequencesStartAtOneAndCountUp) {
   NodeRegistry r(77);
-  Node& n = r.Get("radar1");
+  Node& n = *r.Get("radar1");
   Recorder rec;
-  EXPECT_EQ(r.Attach(n, 1, "127.0.0.1:5000", kT0, rec.fn()), 0u);
+  EXPECT_EQ(r.Attach(n, 1, "127.0.0.1:5000", kT0, rec.fn()), std::optional<uint64_t>(0));
   for (uint64_t i = 1; i <= 5; ++i) {
     uint64_t seq = 0;
     ASSERT_EQ(Accept(r, n, 1, 1000 + static_cast<int64_t>(i), &seq), Admission::kAccepted);
@@ -44,12 +44,57 @@ TEST(NodeRegistryTest, SequencesStartAtOneAndCountUp) {
   EXPECT_EQ(s.last_sequence(), 5u);
   EXPECT_EQ(s.epoch(), 77u);
   EXPECT_EQ(s.frames_accepted(), 5u);
-  EXPECT_EQ(&r.Get("radar1"), &n) << "stable identity";
+  EXPECT_EQ(r.Get("radar1").get(), &n) << "stable identity";
+}
+
+TEST(NodeRegistryTest, ForgetsOnlyNodesDisconnectedLongEnough) {
+  hub::Hub hub(hub::HubSettings{.epoch = 5});
+  NodeRegistry r(5, &hub);
+  const NodePtr left = r.Get("left"), here = r.Get("here"), listed = r.Get("listed");
+  r.Attach(*left, 1, "p", kT0, [](auto&) {});
+  r.Detach(*left, 1, kT0 + 1s, [](auto&) {});
+  r.Attach(*here, 2, "p", kT0, [](auto&) {});
+  EXPECT_FALSE(r.Forget("left", kT0)) << "disconnected only since kT0 + 1s";
+  EXPECT_FALSE(r.Forget("here", kT0 + 1h)) << "connected";
+  EXPECT_EQ(r.ForgetIdle(kT0 + 1h, [](const std::string&) { return false; }),
+            (std::vector<std::string>{"left"}))
+      << "a node that never connected (listed) has nothing to expire";
+  EXPECT_EQ(r.Find("left"), nullptr);
+  EXPECT_EQ(r.All().size(), 2u);
+  EXPECT_EQ(r.Attach(*left, 3, "p", kT0 + 2h, [](auto&) {}), std::nullopt)
+      << "a connection still holding the forgotten node must get it again";
+}
+
+TEST(NodeRegistryTest, ANodeBackAfterBeingForgottenCountsInANewEpochFromOne) {
+  hub::Hub hub(hub::HubSettings{.epoch = 5});
+  NodeRegistry r(5, &hub);
+  const NodePtr before = r.Get("radar1");
+  r.Attach(*before, 1, "p", kT0, [](auto&) {});
+  for (int64_t t = 1; t <= 3; ++t) Accept(r, *before, 1, 1000 + t);
+  r.Detach(*before, 1, kT0, [](auto&) {});
+  ASSERT_TRUE(r.Forget("radar1", kT0));
+  const NodePtr after = r.Get("radar1");
+  ASSERT_NE(after, before);
+  EXPECT_NE(after->epoch(), 5u);
+  EXPECT_NE(after->epoch(), 0u);
+  r.Attach(*after, 2, "p", kT0, [](auto&) {});
+  uint64_t seq = 0;
+  Accept(r, *after, 2, 2000, &seq);
+  EXPECT_EQ(seq, 1u);
+  v1::NodeStatus s;
+  r.FillStatus(*after, s);
+  EXPECT_EQ(s.epoch(), after->epoch());
+  EXPECT_EQ(s.frames_accepted(), 1u) << "counters start over";
+  EXPECT_EQ(after->channel(), hub.GetChannel("radar1").get());
+  // Each return gets an epoch of its own.
+  r.Detach(*after, 2, kT0, [](auto&) {});
+  ASSERT_TRUE(r.Forget("radar1", kT0));
+  EXPECT_NE(r.Get("radar1")->epoch(), after->epoch());
 }
 
 TEST(NodeRegistryTest, DuplicateTimestampDroppedOlderAcceptedAsOutOfOrder) {
   NodeRegistry r(1);
-  Node& n = r.Get("radar1");
+  Node& n = *r.Get("radar1");
   r.Attach(n, 1, "p", kT0, [](auto&) {});
   bool ooo = false;
   EXPECT_EQ(Accept(r, n, 1, 2000), Admission::kAccepted);
@@ -66,10 +111,10 @@ TEST(NodeRegistryTest, DuplicateTimestampDroppedOlderAcceptedAsOutOfOrder) {
 
 TEST(NodeRegistryTest, TakeoverReturnsPreviousOwnerAndKeepsNodeConnected) {
   NodeRegistry r(1);
-  Node& n = r.Get("radar1");
+  Node& n = *r.Get("radar1");
   Recorder rec;
   r.Attach(n, 1, "10.0.0.1:1", kT0, rec.fn());
-  EXPECT_EQ(r.Attach(n, 2, "10.0.0.2:2", kT0 + 5s, rec.fn()), 1u);
+  EXPECT_EQ(r.Attach(n, 2, "10.0.0.2:2", kT0 + 5s, rec.fn()), std::optional<uint64_t>(1));
   EXPECT_EQ(Accept(r, n, 1, 10), Admission::kNotOwner) << "the superseded connection is cut off";
   EXPECT_EQ(Accept(r, n, 2, 10), Admission::kAccepted);
   EXPECT_FALSE(r.Detach(n, 1, kT0 + 6s, rec.fn())) << "the old connection's close changes nothing";
@@ -85,7 +130,7 @@ TEST(NodeRegistryTest, TakeoverReturnsPreviousOwnerAndKeepsNodeConnected) {
 
 TEST(NodeRegistryTest, RatesOverTheLastSecond) {
   NodeRegistry r(1);
-  Node& n = r.Get("radar1");
+  Node& n = *r.Get("radar1");
   r.Attach(n, 1, "p", kT0, [](auto&) {});
   r.TickRates(kT0);
   for (int i = 1; i <= 10; ++i) Accept(r, n, 1, i);
@@ -101,7 +146,7 @@ TEST(NodeRegistryTest, RatesOverTheLastSecond) {
 
 TEST(NodeRegistryTest, HeartbeatKeepsLatestAdvertisement) {
   NodeRegistry r(1);
-  Node& n = r.Get("radar1");
+  Node& n = *r.Get("radar1");
   google::protobuf::Struct ad;
   (*ad.mutable_fields())["status"].set_string_value("ok");
   const std::string bytes = ad.SerializeAsString();
@@ -115,7 +160,7 @@ TEST(NodeRegistryTest, HeartbeatKeepsLatestAdvertisement) {
 
 TEST(NodeRegistryTest, ConcurrentProducersGetUniqueGaplessSequences) {
   NodeRegistry r(1);
-  Node& n = r.Get("radar1");
+  Node& n = *r.Get("radar1");
   r.Attach(n, 1, "p", kT0, [](auto&) {});
   std::vector<uint64_t> seen[4];
   std::vector<std::thread> threads;

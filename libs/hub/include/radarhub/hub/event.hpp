@@ -16,15 +16,19 @@ struct Event {
 };
 using EventPtr = std::shared_ptr<const Event>;
 
+// A node's id, shared by its channel and by everything queued of it: a forgotten node's id lives
+// on while a subscriber still holds its events.
+using NodeName = std::shared_ptr<const std::string>;
+
 enum class DropReason : uint8_t { kSlowConsumer, kResumeOutOfRange };
 const char* DropReasonName(DropReason reason);
 
 // One item a subscriber receives, in order: a shared event, or a gap announcement.
 struct Delivery {
-  const std::string* node_id = nullptr;  // lives as long as the hub
-  EventPtr event;                        // null for a gap
-  uint64_t from_sequence = 0;            // gap, inclusive
-  uint64_t to_sequence = 0;              // gap, inclusive
+  NodeName node_id;
+  EventPtr event;              // null for a gap
+  uint64_t from_sequence = 0;  // gap, inclusive
+  uint64_t to_sequence = 0;    // gap, inclusive
   DropReason reason = DropReason::kSlowConsumer;
 };
 

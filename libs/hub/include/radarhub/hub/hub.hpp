@@ -46,14 +46,17 @@ class Hub;
 // The events of one node: the latest status, the last replay_frames frames, and who listens.
 class Channel final {
  public:
-  const std::string& node_id() const { return node_id_; }
+  const std::string& node_id() const { return *name_; }
 
  private:
   friend class Hub;
-  explicit Channel(std::string node_id) : node_id_(std::move(node_id)) {}
+  explicit Channel(std::string node_id)
+      : name_(std::make_shared<const std::string>(std::move(node_id))) {}
 
-  const std::string node_id_;
+  const NodeName name_;
+  size_t named_ = 0;  // guarded by the hub's mu_: subscriptions that name this node
   std::mutex mu_;
+  uint64_t epoch_ = 0;         // guarded by mu_: the epoch of the node's sequences
   EventPtr status_;            // guarded by mu_
   std::deque<EventPtr> ring_;  // guarded by mu_: oldest first
   size_t ring_bytes_ = 0;      // guarded by mu_: ReplayCost of what ring_ holds
@@ -70,8 +73,14 @@ class Hub final {
     subscriber_budget_.limit = settings.subscriber_memory;
   }
 
-  // Finds or creates a node's channel; the reference lives as long as the hub.
-  Channel& GetChannel(std::string_view node_id);
+  // Finds or creates a node's channel. `epoch` (0: the hub's) is the epoch its sequences count in
+  // from now on: a node registered again after Forget starts a new one.
+  std::shared_ptr<Channel> GetChannel(std::string_view node_id, uint64_t epoch = 0);
+  // The node is gone: its replay ring and status go, and so does the channel unless a
+  // subscription names the node (it then waits for the node as for any unknown id). Holders of
+  // the channel may still publish into it, unheard; GetChannel afterwards returns a fresh one.
+  void Forget(std::string_view node_id);
+  size_t channels() const;
 
   // A new frame (kind kFrame, sequence set) or status change (kind kStatus) of the node.
   void Publish(Channel& channel, EventPtr event);
@@ -105,6 +114,9 @@ class Hub final {
 
  private:
   Channel& GetChannelLocked(std::string_view node_id);
+  const std::shared_ptr<Channel>& GetChannelSlotLocked(std::string_view node_id);
+  // Clears the ring of a channel whose lock is held.
+  void DropRingLocked(Channel& channel);
   void ReplayLocked(Channel& channel, const Resume* resume, SubscriberQueue& queue) const;
   void UpdateShareLocked();
   // Drops the channel's oldest frames beyond replay_frames and beyond its share of replay_memory.
@@ -112,7 +124,7 @@ class Hub final {
 
   const HubSettings settings_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, std::unique_ptr<Channel>> channels_;  // guarded by mu_
+  std::unordered_map<std::string, std::shared_ptr<Channel>> channels_;  // guarded by mu_
   std::vector<std::shared_ptr<SubscriberQueue>> wildcard_;              // guarded by mu_
   size_t subscriber_count_ = 0;                                         // guarded by mu_
   std::atomic<uint64_t> frames_dropped_{0};

@@ -40,11 +40,11 @@ class SubscriberQueue final {
                   std::atomic<uint64_t>* dropped_total = nullptr, QueueBudget* budget = nullptr);
   ~SubscriberQueue();
 
-  // Producer side. `node_id` must outlive the queue (the hub's channel names do).
-  void Push(const std::string* node_id, EventPtr event);
+  // Producer side.
+  void Push(const NodeName& node_id, EventPtr event);
   // Snapshot side (hub only, before the subscriber is live): no eviction, explicit gaps.
-  void PushSnapshot(const std::string* node_id, EventPtr event);
-  void PushGap(const std::string* node_id, uint64_t from, uint64_t to, DropReason reason);
+  void PushSnapshot(const NodeName& node_id, EventPtr event);
+  void PushGap(const NodeName& node_id, uint64_t from, uint64_t to, DropReason reason);
 
   // Consumer side: moves up to `max` deliveries into `out`, stopping before the payloads pass
   // `max_bytes` (at least one delivery is always taken); returns how many.
@@ -64,7 +64,7 @@ class SubscriberQueue final {
 
  private:
   struct Entry {
-    const std::string* node_id;
+    NodeName node_id;
     EventPtr event;  // null: tombstone (evicted) or explicit gap
     uint64_t gap_from = 0, gap_to = 0;
     DropReason reason = DropReason::kSlowConsumer;
@@ -85,11 +85,12 @@ class SubscriberQueue final {
   const bool frames_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Entry> entries_;                              // guarded by mu_
-  size_t live_ = 0;                                        // guarded by mu_: non-tombstones
-  std::unordered_map<const std::string*, PerNode> nodes_;  // guarded by mu_
-  uint64_t frames_dropped_ = 0;                            // guarded by mu_
-  size_t frame_bytes_ = 0;                                 // guarded by mu_: payloads of frames
+  std::deque<Entry> entries_;  // guarded by mu_
+  size_t live_ = 0;            // guarded by mu_: non-tombstones
+  // guarded by mu_: keyed by the NodeName's string, which a queued frame of the node keeps alive
+  std::unordered_map<const std::string*, PerNode> nodes_;
+  uint64_t frames_dropped_ = 0;  // guarded by mu_
+  size_t frame_bytes_ = 0;       // guarded by mu_: payloads of frames
   QueueBudget* const budget_;
   // Eviction looks only at frames: positions (counted from the first entry ever queued) of the
   // queued frames, oldest first, so statuses piling up never make a push slower.

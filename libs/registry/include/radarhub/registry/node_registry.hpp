@@ -4,12 +4,14 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "radarhub/hub/hub.hpp"
 #include "radarhub/v1/radarhub.pb.h"
 
 namespace radarhub::registry {
@@ -33,18 +35,28 @@ enum class Admission {
 
 class NodeRegistry;
 
-// One radar node, from its first authenticated connection for the life of the process. The
-// registry hands out stable references. Thread-safe: every member is guarded by mu_.
+// One radar node, from its first authenticated connection until it is forgotten (it stayed
+// disconnected for --forget-after, or an operator asked). Thread-safe: every member is guarded
+// by mu_ unless const.
 class Node final {
  public:
-  explicit Node(std::string id) : id_(std::move(id)) {}
+  Node(std::string id, uint64_t epoch, std::shared_ptr<hub::Channel> channel)
+      : id_(std::move(id)), epoch_(epoch), channel_(std::move(channel)) {}
   const std::string& id() const { return id_; }
+  // The epoch its sequences count in: the process's, or for a node registered after some node
+  // was forgotten, one of its own (it may be that node back, whose old sequences trackers hold).
+  uint64_t epoch() const { return epoch_; }
+  // Where its events are published (null for a registry without a hub).
+  hub::Channel* channel() const { return channel_.get(); }
 
  private:
   friend class NodeRegistry;
   const std::string id_;
+  const uint64_t epoch_;
+  const std::shared_ptr<hub::Channel> channel_;
   mutable std::mutex mu_;
-  uint64_t owner_ = 0;  // id of the connection that holds the node; 0 when disconnected
+  bool forgotten_ = false;  // no longer in the registry: attaching to it fails
+  uint64_t owner_ = 0;      // id of the connection that holds the node; 0 when disconnected
   bool connected_ = false;
   WallClock::time_point since_{};
   std::string peer_;
@@ -63,28 +75,45 @@ class Node final {
   double bytes_per_second_ = 0;
 };
 
-// Every node ingest knows: connection ownership (takeover), per-node sequences within this
-// process's epoch, timestamp dedup, counters and 1 Hz rates. Thread-safe; a node's updates take
-// only that node's lock, so nodes on different I/O threads never contend.
+using NodePtr = std::shared_ptr<Node>;
+
+// Every node ingest knows: connection ownership (takeover), per-node sequences within an epoch,
+// timestamp dedup, counters and 1 Hz rates, and each node's hub channel. Thread-safe; a node's
+// updates take only that node's lock, so nodes on different I/O threads never contend.
 class NodeRegistry final {
  public:
-  explicit NodeRegistry(uint64_t epoch) : epoch_(epoch) {}
+  // With a hub, each node gets its channel at registration, and Forget removes both at once.
+  explicit NodeRegistry(uint64_t epoch, hub::Hub* hub = nullptr) : epoch_(epoch), hub_(hub) {}
 
+  // The process's epoch (see Node::epoch).
   uint64_t epoch() const { return epoch_; }
 
-  // Finds or registers the node (auto-provision). The reference lives as long as the registry.
-  Node& Get(std::string_view node_id);
+  // Finds or registers the node (auto-provision).
+  NodePtr Get(std::string_view node_id);
   // The same, but registers no node beyond `max_nodes` in all: null for a new node then.
-  Node* GetWithin(std::string_view node_id, size_t max_nodes);
-  Node* Find(std::string_view node_id) const;
-  std::vector<Node*> All() const;
+  NodePtr GetWithin(std::string_view node_id, size_t max_nodes);
+  NodePtr Find(std::string_view node_id) const;
+  std::vector<NodePtr> All() const;
+  size_t size() const;
+
+  // Removes the node if it is disconnected and has been since `disconnected_by` or earlier, with
+  // its hub channel's ring and status. Its counters and metric series go with it; registered
+  // again, it starts over in a new epoch. False if unknown, connected, or disconnected later.
+  bool Forget(std::string_view node_id, WallClock::time_point disconnected_by);
+  // Forgets every node (but those `keep` names) disconnected since `disconnected_by` or earlier;
+  // returns their ids.
+  template <typename Keep>
+  std::vector<std::string> ForgetIdle(WallClock::time_point disconnected_by, Keep&& keep);
+  // The connection holding the node (0: none), for an operator's disconnect.
+  uint64_t Owner(const Node& node) const;
 
   // The connection `owner` (a non-zero id) now holds the node. Returns the owner it replaces (to
-  // close as superseded), or 0. `changed` runs under the node's lock, so status events of one
-  // node are published in the order the changes happened.
+  // close as superseded), or 0; nullopt if the node was forgotten meanwhile (get it again).
+  // `changed` runs under the node's lock, so status events of one node are published in the
+  // order the changes happened.
   template <typename OnChange>
-  uint64_t Attach(Node& node, uint64_t owner, std::string peer, WallClock::time_point now,
-                  OnChange&& changed);
+  std::optional<uint64_t> Attach(Node& node, uint64_t owner, std::string peer,
+                                 WallClock::time_point now, OnChange&& changed);
 
   // The connection `owner` is gone; if it still held the node, the node turns disconnected,
   // `changed` runs under the node's lock and Detach returns true.
@@ -106,11 +135,11 @@ class NodeRegistry final {
 
   // Recomputes every node's rates over the time since the previous tick (call at 1 Hz). Returns
   // the nodes whose counters or rates changed, so idle nodes cost nothing downstream.
-  std::vector<Node*> TickRates(WallClock::time_point now);
+  std::vector<NodePtr> TickRates(WallClock::time_point now);
 
   void FillStatus(const Node& node, v1::NodeStatus& status) const;
   // Calls use(status) under the node's lock, so a status stored for later (the hub's snapshot)
-  // can never overwrite a newer one published by Attach or Detach.
+  // can never overwrite a newer one published by Attach or Detach; not for a forgotten node.
   template <typename Use>
   void WithStatus(const Node& node, Use&& use) const;
   NodeCounters Counters(const Node& node) const;
@@ -120,17 +149,40 @@ class NodeRegistry final {
   void FillStatusLocked(const Node& node, v1::NodeStatus& status) const;
 
   const uint64_t epoch_;
+  hub::Hub* const hub_;
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, std::unique_ptr<Node>> nodes_;  // guarded by mu_
+  std::unordered_map<std::string, NodePtr> nodes_;  // guarded by mu_
   std::vector<Node*> order_;  // guarded by mu_: every node, in registration order (cheap walks)
+  uint64_t forgotten_ = 0;    // guarded by mu_: nodes forgotten so far
+  uint64_t registered_ = 0;   // guarded by mu_: nodes registered so far
 };
 
 void ToTimestamp(WallClock::time_point t, google::protobuf::Timestamp& out);
 
+template <typename Keep>
+std::vector<std::string> NodeRegistry::ForgetIdle(WallClock::time_point disconnected_by,
+                                                  Keep&& keep) {
+  std::vector<std::string> candidates;
+  {
+    std::shared_lock lock(mu_);
+    for (Node* node : order_) {
+      std::lock_guard node_lock(node->mu_);
+      // A node that never connected (listed, or its hello under way) has no since_ yet.
+      if (!node->connected_ && node->since_ != WallClock::time_point{} &&
+          node->since_ <= disconnected_by && !keep(node->id_)) {
+        candidates.push_back(node->id_);
+      }
+    }
+  }
+  std::erase_if(candidates, [&](const std::string& id) { return !Forget(id, disconnected_by); });
+  return candidates;
+}
+
 template <typename OnChange>
-uint64_t NodeRegistry::Attach(Node& node, uint64_t owner, std::string peer,
-                              WallClock::time_point now, OnChange&& changed) {
+std::optional<uint64_t> NodeRegistry::Attach(Node& node, uint64_t owner, std::string peer,
+                                             WallClock::time_point now, OnChange&& changed) {
   std::lock_guard lock(node.mu_);
+  if (node.forgotten_) return std::nullopt;
   const uint64_t previous = node.owner_;
   node.owner_ = owner;
   if (!node.connected_) {
@@ -162,6 +214,7 @@ bool NodeRegistry::Detach(Node& node, uint64_t owner, WallClock::time_point now,
 template <typename Use>
 void NodeRegistry::WithStatus(const Node& node, Use&& use) const {
   std::lock_guard lock(node.mu_);
+  if (node.forgotten_) return;
   v1::NodeStatus status;
   FillStatusLocked(node, status);
   use(status);
