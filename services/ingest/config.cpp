@@ -71,6 +71,12 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
   cli.Add("--max-batch", c.max_batch, "most events in one SubscribeResponse")
       ->check(CLI::Range(size_t{1}, size_t{65536}));
   cli.Add("--max-subscribers", c.max_subscribers, "concurrent Subscribe streams");
+  app.add_option("--admin-token", c.admin_token,
+                 "bearer token of the admin API (IngestAdmin: disconnect, forget); unset: off "
+                 "(prefer RADARHUB_ADMIN_TOKEN or the file)")
+      ->envname("RADARHUB_ADMIN_TOKEN");
+  cli.Add("--admin-token-file", c.admin_token_file,
+          "file holding the admin token (wins over --admin-token)");
   cli.AddServiceSettings(c);
 
   if (!cli.Parse(argc, argv, exit_code)) return std::nullopt;

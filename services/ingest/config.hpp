@@ -52,6 +52,9 @@ struct IngestConfig : service::ServiceSettings {
   size_t subscriber_memory = size_t{256} << 20;
   size_t max_batch = 256;
   size_t max_subscribers = 1000;
+  // radarhub.v1.IngestAdmin's bearer token (unset: the admin API refuses every call).
+  std::string admin_token;  // secret: never logged
+  std::string admin_token_file;
 };
 
 // Parses flags with RADARHUB_* environment fallbacks (flag > env > default). Returns nullopt after

@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "radarhub/auth/secret.hpp"
 #include "radarhub/rpc/credentials.hpp"
 #include "radarhub/service/grpc_server.hpp"
 
@@ -120,6 +121,12 @@ bool IngestApp::StartGrpc(std::string& error) {
   std::string token;
   if (!rpc::LoadApiToken(config_.api_token, config_.api_token_file, token, error)) return false;
   api_token_ = rpc::ApiTokenGuard(token);
+  std::string admin_token = config_.admin_token;
+  if (!config_.admin_token_file.empty() &&
+      !auth::ReadSecretLine("--admin-token-file", config_.admin_token_file, admin_token, error)) {
+    return false;
+  }
+  admin_token_ = rpc::ApiTokenGuard(admin_token, "admin token");
   const auto credentials = rpc::MakeServerCredentials({.cert_file = config_.tls_cert,
                                                        .key_file = config_.tls_key,
                                                        .client_ca_file = config_.tls_client_ca},
@@ -130,11 +137,12 @@ bool IngestApp::StartGrpc(std::string& error) {
       IngestServiceSettings{.max_batch = config_.max_batch,
                             .max_subscribers = config_.max_subscribers},
       api_token_, tokens_, registry_, hub_, *metrics_);
+  admin_service_ = std::make_unique<AdminService>(admin_token_, registry_, *server_, *metrics_);
   metrics_->SetQueuedEventsProbe([service = service_.get()] { return service->queued_events(); });
   std::unique_ptr<grpc::ServerCompletionQueue> subscribe_queue;
   grpc_server_ = service::StartGrpcServer({.listen = config_.grpc_listen,
                                            .credentials = credentials,
-                                           .services = {service_.get()},
+                                           .services = {service_.get(), admin_service_.get()},
                                            .serving = v1::Ingest::service_full_name(),
                                            .completion_queue = &subscribe_queue},
                                           grpc_port_, error);

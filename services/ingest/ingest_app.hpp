@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 
+#include "admin_service.hpp"
 #include "config.hpp"
 #include "connection.hpp"
 #include "ingest_metrics.hpp"
@@ -80,6 +81,8 @@ class IngestApp final {
   IoPool pool_;
   std::unique_ptr<NodeServer> server_;
   rpc::ApiTokenGuard api_token_;
+  rpc::ApiTokenGuard admin_token_;
+  std::unique_ptr<AdminService> admin_service_;
   IoPool pump_{1, "health-pump"};  // publishes node health off the producers' threads
   std::unique_ptr<IngestService> service_;
   NodeHealthPublisher node_health_;

@@ -29,6 +29,8 @@ std::string_view CloseReasonName(CloseReason reason) {
       return "error";
     case CloseReason::kShutdown:
       return "shutdown";
+    case CloseReason::kAdmin:
+      return "admin";
     case CloseReason::kAuthThrottled:
       return "auth_throttled";
     case CloseReason::kCount:

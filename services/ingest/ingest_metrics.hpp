@@ -35,6 +35,7 @@ enum class CloseReason : uint8_t {
   kError,
   kShutdown,
   kAuthThrottled,  // refused at accept: too many failed logins from the address lately
+  kAdmin,          // an operator's DisconnectNode or ForgetNode
   kCount,
 };
 std::string_view CloseReasonName(CloseReason reason);

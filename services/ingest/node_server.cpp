@@ -111,14 +111,20 @@ size_t NodeServer::connections() const {
 }
 
 void NodeServer::Supersede(uint64_t connection_id) {
-  std::shared_ptr<Connection> old;
+  Close(connection_id, CloseReason::kSuperseded);
+}
+
+bool NodeServer::Close(uint64_t connection_id, CloseReason reason) {
+  std::shared_ptr<Connection> connection;
   {
     std::lock_guard lock(mu_);
     if (const auto it = connections_.find(connection_id); it != connections_.end()) {
-      old = it->second.connection.lock();
+      connection = it->second.connection.lock();
     }
   }
-  if (old) old->Close(CloseReason::kSuperseded);
+  if (!connection) return false;
+  connection->Close(reason);
+  return true;
 }
 
 void NodeServer::Authenticated(uint64_t connection_id) {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "admin.hpp"
 #include "health_check.hpp"
 #include "node_simulator.hpp"
 #include "radarhub/common/duration.hpp"
@@ -121,6 +122,17 @@ int main(int argc, char** argv) {
   health->add_option("--service", health_service, "\"\" (the process), a service or node/<id>");
   health->add_option("--timeout", health_timeout, "give up after this long");
 
+  radarhub::tools::AdminSettings disconnect_settings, forget_settings;
+  auto* disconnect = app.add_subcommand(
+      "disconnect", "close a node's connection at an ingest (admin token; it may reconnect)");
+  radarhub::tools::AddAdminOptions(*disconnect, disconnect_settings);
+  auto* forget = app.add_subcommand(
+      "forget",
+      "forget a disconnected node at an ingest now, as --forget-after would (admin token)");
+  radarhub::tools::AddAdminOptions(*forget, forget_settings);
+  forget->add_flag("--disconnect", forget_settings.disconnect, "close its connection first");
+  forget_settings.forget = true;
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -130,6 +142,8 @@ int main(int argc, char** argv) {
   }
 
   if (watch->parsed()) return radarhub::tools::RunWatch(watch_settings);
+  if (disconnect->parsed()) return radarhub::tools::RunAdmin(disconnect_settings);
+  if (forget->parsed()) return radarhub::tools::RunAdmin(forget_settings);
   if (scenario->parsed()) {
     export_settings.node_ids =
         export_node_ids.empty() ? std::vector<std::string>{export_node_id} : export_node_ids;

@@ -4,7 +4,7 @@
 
 namespace radarhub::rpc {
 
-ApiTokenGuard::ApiTokenGuard(std::string_view token) {
+ApiTokenGuard::ApiTokenGuard(std::string_view token, std::string name) : name_(std::move(name)) {
   if (!token.empty()) digest_.emplace(token);
 }
 
@@ -27,7 +27,7 @@ grpc::Status ApiTokenGuard::Check(const grpc::ServerContextBase& context) const 
     return {grpc::StatusCode::UNAUTHENTICATED, "missing 'authorization: Bearer <token>' metadata"};
   }
   if (!Accepts(std::string_view(it->second.data(), it->second.size()))) {
-    return {grpc::StatusCode::UNAUTHENTICATED, "invalid API token"};
+    return {grpc::StatusCode::UNAUTHENTICATED, "invalid " + name_};
   }
   return grpc::Status::OK;
 }

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <map>
+#include <tuple>
 
 #include "http_get.hpp"
 #include "support/child_process.hpp"
@@ -317,6 +319,70 @@ TEST(IngestProcessTest, WatchSendsTheApiTokenAndReportsRefusal) {
   EXPECT_NE(out.find(R"("status":{"node_id":"radar1","connected":true)"), std::string::npos) << out;
   EXPECT_NE(out.find(R"("sequence":"1")"), std::string::npos) << out;
   EXPECT_EQ(ingest.Stderr().find("api-t0k"), std::string::npos);
+}
+
+// An operator disconnects and forgets nodes with `radarhub disconnect|forget` and the admin token,
+// which the API token cannot stand in for; an ingest without an admin token has no admin API.
+TEST(IngestProcessTest, AdminCommandsDisconnectAndForgetNodesWithTheAdminTokenOnly) {
+  TempDir dir;
+  dir.Write("admin", "adm1n\n", 0600);
+  ChildProcess ingest(kIngest,
+                      LoopbackArgs({"--token", "t0k", "--admin-token-file", dir.File("admin")}),
+                      {{"RADARHUB_API_TOKEN", "api-t0k"}});
+  const std::string grpc = "127.0.0.1:" + std::to_string(ingest.ListeningPort("grpc"));
+  const uint16_t metrics_port = ingest.ListeningPort("metrics");
+  auto admin = [&](std::vector<std::string> args,
+                   std::map<std::string, std::string> env = {{"RADARHUB_ADMIN_TOKEN", "adm1n"}}) {
+    args.insert(args.end(), {"--grpc", grpc});
+    ChildProcess cli(kCli, args, env);
+    const auto code = cli.Wait(10s);
+    return std::make_tuple(code.value_or(-1), cli.Stdout(), cli.Stderr());
+  };
+  TcpClient node(ingest.ListeningPort("node"));
+  ASSERT_TRUE(node.Send(Hello("radar1", "t0k") + Frame("radar1", 1)));
+  ASSERT_TRUE(WaitFor([&] {
+    return Scrape(metrics_port).find(R"(radarhub_ingest_node_connected{node_id="radar1"} 1)") !=
+           std::string::npos;
+  }));
+
+  auto [code, out, err] = admin({"disconnect", "radar1"}, {{"RADARHUB_ADMIN_TOKEN", "api-t0k"}});
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(err.find("UNAUTHENTICATED: invalid admin token"), std::string::npos) << err;
+  std::tie(code, out, err) = admin({"forget", "radar1"});
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(err.find("FAILED_PRECONDITION"), std::string::npos) << err;
+  std::tie(code, out, err) = admin({"forget", "nobody"});
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(err.find("NOT_FOUND"), std::string::npos) << err;
+
+  std::tie(code, out, err) = admin({"disconnect", "radar1"});
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_NE(out.find(R"("node_id":"radar1","connected":false)"), std::string::npos) << out;
+  EXPECT_TRUE(node.WaitClosed(5s));
+  EXPECT_NE(
+      Scrape(metrics_port).find(R"(radarhub_ingest_connections_closed_total{reason="admin"} 1)"),
+      std::string::npos);
+
+  TcpClient again(ingest.ListeningPort("node"));
+  ASSERT_TRUE(again.Send(Hello("radar1", "t0k") + Frame("radar1", 2)));
+  ASSERT_TRUE(WaitFor([&] {
+    return Scrape(metrics_port).find(R"(radarhub_ingest_node_connected{node_id="radar1"} 1)") !=
+           std::string::npos;
+  }));
+  std::tie(code, out, err) = admin({"forget", "radar1", "--disconnect"});
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_NE(out.find(R"("frames_accepted":"2")"), std::string::npos) << out;
+  EXPECT_TRUE(again.WaitClosed(5s));
+  const std::string metrics = Scrape(metrics_port);
+  EXPECT_EQ(metrics.find(R"(node_id="radar1")"), std::string::npos) << "its series are gone";
+  EXPECT_NE(metrics.find("radarhub_ingest_nodes_forgotten_total 1"), std::string::npos);
+
+  ChildProcess without(kIngest, LoopbackArgs({"--token", "t0k"}));
+  ChildProcess off(kCli, {"forget", "radar1", "--grpc",
+                          "127.0.0.1:" + std::to_string(without.ListeningPort("grpc"))});
+  EXPECT_EQ(off.Wait(10s), 1);
+  EXPECT_NE(off.Stderr().find("PERMISSION_DENIED"), std::string::npos) << off.Stderr();
+  EXPECT_EQ(ingest.Stderr().find("adm1n"), std::string::npos) << "the token is never logged";
 }
 
 }  // namespace

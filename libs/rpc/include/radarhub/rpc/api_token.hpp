@@ -17,7 +17,8 @@ namespace radarhub::rpc {
 class ApiTokenGuard final {
  public:
   ApiTokenGuard() = default;  // no token: every call passes
-  explicit ApiTokenGuard(std::string_view token);
+  // `name` is what errors call the token.
+  explicit ApiTokenGuard(std::string_view token, std::string name = "API token");
 
   bool enabled() const { return digest_.has_value(); }
   // OK, or UNAUTHENTICATED with a message that never echoes what the client sent.
@@ -27,6 +28,7 @@ class ApiTokenGuard final {
 
  private:
   std::optional<auth::SecretDigest> digest_;
+  std::string name_ = "API token";
 };
 
 // Where a service's API token comes from: --api-token, or --api-token-file (which wins).
