@@ -7,12 +7,18 @@ import re
 import subprocess
 
 
-def start_ingest(flags, metrics=False):
-    """Returns (process, {"node": port, "grpc": port[, "metrics": port]})."""
+def start_ingest(flags, metrics=False, ports=None):
+    """Returns (process, {"node": port, "grpc": port[, "metrics": port]}); `ports` (such a dict)
+    restarts one on the same ports."""
     build = os.environ.get("BUILD", "build")
+    ports_in = ports or {}
+
+    def listen(name):
+        return f"127.0.0.1:{ports_in.get(name, 0)}"
+
     proc = subprocess.Popen(
-        [os.path.join(build, "services/ingest/radarhub-ingest"), "--node-listen", "127.0.0.1:0",
-         "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0" if metrics else ""]
+        [os.path.join(build, "services/ingest/radarhub-ingest"), "--node-listen", listen("node"),
+         "--grpc-listen", listen("grpc"), "--metrics-listen", listen("metrics") if metrics else ""]
         + list(flags), stderr=subprocess.PIPE, text=True, errors="replace")
     atexit.register(proc.kill)
     ports = {}

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -90,6 +91,45 @@ TEST(NodeRegistryTest, ANodeBackAfterBeingForgottenCountsInANewEpochFromOne) {
   r.Detach(*after, 2, kT0, [](auto&) {});
   ASSERT_TRUE(r.Forget("radar1", kT0));
   EXPECT_NE(r.Get("radar1")->epoch(), after->epoch());
+}
+
+// Hellos (Get, then Attach as the connection does: again while the node was forgotten) race with
+// an operator forgetting nodes: every attached connection holds the registered node, with the
+// channel the hub hands out for its id, never a forgotten one. One node per connection: a takeover
+// would leave the superseded connection on a node that may go, as it should.
+TEST(NodeRegistryTest, ForgettingRacingWithHellosNeverStrandsAConnection) {
+  constexpr int kConnections = 4;
+  hub::Hub hub(hub::HubSettings{.epoch = 5});
+  NodeRegistry r(5, &hub);
+  std::atomic<bool> stop{false};
+  std::thread forgetter([&] {
+    for (int i = 0; !stop; i = (i + 1) % kConnections) {
+      r.Forget("radar" + std::to_string(i), WallClock::time_point::max());
+    }
+  });
+  std::vector<std::thread> connections;
+  std::atomic<int> stranded{0};
+  for (int c = 0; c < kConnections; ++c) {
+    connections.emplace_back([&, c] {
+      const std::string id = "radar" + std::to_string(c);
+      const auto owner = static_cast<uint64_t>(c + 1);
+      for (int i = 0; i < 2000; ++i) {
+        NodePtr node;
+        std::optional<uint64_t> previous;
+        do {
+          node = r.Get(id);
+          previous = r.Attach(*node, owner, "p", kT0, [](auto&) {});
+        } while (!previous);
+        // Attached and connected: it cannot be forgotten under us.
+        if (r.Find(id) != node || hub.GetChannel(id).get() != node->channel()) ++stranded;
+        r.Detach(*node, owner, kT0, [](auto&) {});
+      }
+    });
+  }
+  for (auto& t : connections) t.join();
+  stop = true;
+  forgetter.join();
+  EXPECT_EQ(stranded, 0);
 }
 
 TEST(NodeRegistryTest, DuplicateTimestampDroppedOlderAcceptedAsOutOfOrder) {
