@@ -6,6 +6,8 @@
 # wrote. At the end, the good nodes' frames lost over the whole suite (sent by the simulator, not
 # accepted; must be 0) and the gaps the subscriber was told of. Results: bench/results/hostile.txt.
 # Loopback only.
+# Exits 1 if a good frame was lost or the ingest died: `ctest -L hostile` runs it for 2 s per
+# attack (OUT: where the results go instead).
 # Usage: bench/hostile.py [ATTACK...]   (BUILD=build SECS=10; attacks: see ATTACKS below)
 import atexit, os, re, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.request
 
@@ -54,23 +56,48 @@ def proc_stats():
     return rss, fds, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-# The subscriber that follows the good nodes: latency of each frame it receives.
-latencies, lat_lock, gaps = [], threading.Lock(), [0]
-channel = grpc.insecure_channel(f"127.0.0.1:{PORTS['grpc']}")
-stub = radarhub_pb2_grpc.IngestStub(channel)
+# The subscriber that follows the good nodes runs in a process of its own, so the attacks (Python
+# threads and sockets here) cannot delay it: it prints each frame's latency ("L ms"), and "G" for
+# each gap it is told of.
+FOLLOWER = f"""
+import sys, time
+sys.path.insert(0, {stubs!r})
+import grpc
+from radarhub.v1 import radarhub_pb2, radarhub_pb2_grpc
+stub = radarhub_pb2_grpc.IngestStub(grpc.insecure_channel("127.0.0.1:{PORTS['grpc']}"))
+request = radarhub_pb2.SubscribeRequest(
+    node_ids=[f"good-{{i:04d}}" for i in range(1, {GOOD_NODES} + 1)], frames=True)
+# As a tracker would: on UNAVAILABLE (the ingest rebuilt its gRPC server), subscribe again.
+while True:
+    try:
+        for response in stub.Subscribe(request):
+            now = time.time() * 1000
+            out = []
+            for e in response.events:
+                if e.HasField("frame"):
+                    out.append(f"L {{now - e.frame.timestamp_ms:.1f}}")
+                elif e.HasField("dropped"):
+                    out.append("G")
+            print("\\n".join(out), flush=True)
+    except grpc.RpcError:
+        print("R", flush=True)
+        time.sleep(0.1)
+"""
+follower = subprocess.Popen(["nice", "-n", "-10", "/usr/bin/python3", "-c", FOLLOWER], stdout=subprocess.PIPE,
+                            text=True)
+atexit.register(follower.kill)
+latencies, lat_lock, gaps, resubscribed = [], threading.Lock(), [0], [0]
 
 
 def follow():
-    request = radarhub_pb2.SubscribeRequest(
-        node_ids=[f"good-{i:04d}" for i in range(1, GOOD_NODES + 1)], frames=True)
-    for response in stub.Subscribe(request):
-        now = time.time() * 1000
+    for line in follower.stdout:
         with lat_lock:
-            for e in response.events:
-                if e.HasField("frame"):
-                    latencies.append(now - e.frame.timestamp_ms)
-                elif e.HasField("dropped"):
-                    gaps[0] += 1
+            if line.startswith("L "):
+                latencies.append(float(line[2:]))
+            elif line.startswith("G"):
+                gaps[0] += 1
+            elif line.startswith("R"):
+                resubscribed[0] += 1
 
 
 threading.Thread(target=follow, daemon=True).start()
@@ -263,8 +290,13 @@ sent = int(re.search(r'"frames_sent":(\d+)', report).group(1))
 time.sleep(1)
 accepted = accepted_good()
 line = (f"whole suite: good nodes sent {sent} frames, the ingest accepted {accepted:.0f}, lost "
-        f"{sent - accepted:.0f}; the subscriber was told of {gaps[0]} gaps")
+        f"{sent - accepted:.0f}; the subscriber was told of {gaps[0]} gaps and subscribed again "
+        f"{resubscribed[0]} times")
 print(line)
 out.append(line)
-with open("bench/results/hostile.txt", "w") as f:
+with open(os.environ.get("OUT", "bench/results/hostile.txt"), "w") as f:
     f.write("\n".join(out) + "\n")
+if ingest.poll() is not None:
+    sys.exit(f"the ingest died (exit {ingest.returncode})")
+if sent != accepted:
+    sys.exit(f"{sent - accepted:.0f} good frames lost")

@@ -1,11 +1,13 @@
 #include "ingest_app.hpp"
 
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server.h>
 
 #include <boost/asio/post.hpp>
+#include <filesystem>
 #include <future>
 #include <random>
 #include <thread>
@@ -77,6 +79,11 @@ bool IngestApp::Start(std::string& error) {
   RegisterListedNodes();
   if (!server_->Listen(config_.node_listen, error)) return false;
   pump_.Start();  // before gRPC: a health watch may arrive as soon as it serves
+  metrics_->SetQueuedEventsProbe([this] {
+    std::lock_guard service_lock(service_mu_);
+    return service_ ? service_->queued_events() : 0;
+  });
+  accept_failures_seen_ = service::GrpcAcceptFailures();
   if (!StartGrpc(error)) return false;
   if (config_.metrics_listen) {
     exposer_ = service::StartMetrics(*config_.metrics_listen, metrics_, metrics_port_, error);
@@ -107,6 +114,20 @@ void IngestApp::ScheduleTick() {
       });
     }
     if (config_.forget_after.count() != 0) ForgetIdleNodes(now - config_.forget_after);
+    if (const uint64_t failures = service::GrpcAcceptFailures();
+        failures != accept_failures_seen_ && !rebuilding_.exchange(true)) {
+      accept_failures_seen_ = failures;
+      // Not on this I/O thread: rebuilding waits for descriptors and for streams to end.
+      std::lock_guard lock(rebuild_mu_);
+      if (!stopping_) {
+        if (rebuild_thread_.joinable()) rebuild_thread_.join();  // a finished earlier one
+        rebuild_thread_ = std::thread([this] { RebuildGrpc(); });
+      }
+    }
+    if (const uint64_t held = log_limiter_.TakeOverBudget(); held != 0) {
+      common::LogWarn("log lines suppressed",
+                      {{"count", std::to_string(held)}, {"why", "more than 1000 in 10 s"}});
+    }
     hub_.TrimReplay();
     // Frames, streams and connections are small allocations spread over the heap: when many are
     // freed at once (streams end, rings shrink, a flood of connections is over), glibc keeps the
@@ -117,7 +138,7 @@ void IngestApp::ScheduleTick() {
   });
 }
 
-bool IngestApp::StartGrpc(std::string& error) {
+bool IngestApp::StartGrpc(std::string& error, bool rebuild) {
   std::string token;
   if (!rpc::LoadApiToken(config_.api_token, config_.api_token_file, token, error)) return false;
   api_token_ = rpc::ApiTokenGuard(token);
@@ -133,14 +154,20 @@ bool IngestApp::StartGrpc(std::string& error) {
                                                       error);
   if (!credentials) return false;
 
-  service_ = std::make_unique<IngestService>(
+  auto service = std::make_unique<IngestService>(
       IngestServiceSettings{.max_batch = config_.max_batch,
                             .max_subscribers = config_.max_subscribers},
       api_token_, tokens_, registry_, hub_, *metrics_);
+  {
+    std::lock_guard lock(service_mu_);
+    service_ = std::move(service);
+  }
   admin_service_ = std::make_unique<AdminService>(admin_token_, registry_, *server_, *metrics_);
-  metrics_->SetQueuedEventsProbe([service = service_.get()] { return service->queued_events(); });
   std::unique_ptr<grpc::ServerCompletionQueue> subscribe_queue;
-  grpc_server_ = service::StartGrpcServer({.listen = config_.grpc_listen,
+  // A rebuilt server takes the port the first one bound (port 0 picked it).
+  const common::HostPort listen = {config_.grpc_listen.host,
+                                   rebuild ? grpc_port_ : config_.grpc_listen.port};
+  grpc_server_ = service::StartGrpcServer({.listen = listen,
                                            .credentials = credentials,
                                            .services = {service_.get(), admin_service_.get()},
                                            .serving = v1::Ingest::service_full_name(),
@@ -148,8 +175,49 @@ bool IngestApp::StartGrpc(std::string& error) {
                                           grpc_port_, error);
   if (!grpc_server_) return false;
   service_->ServeSubscribe(std::move(subscribe_queue));
-  node_health_.Start(*grpc_server_->GetHealthCheckService());
+  ++grpc_generation_;
+  if (!rebuild) {
+    node_health_.Start(*grpc_server_->GetHealthCheckService());
+    return true;
+  }
+  node_health_.Attach(*grpc_server_->GetHealthCheckService(),
+                      [this](grpc::HealthCheckServiceInterface& health) {
+                        for (const registry::NodePtr& node : registry_.All()) {
+                          health.SetServingStatus("node/" + node->id(), registry_.Connected(*node));
+                        }
+                      });
   return true;
+}
+
+void IngestApp::RebuildGrpc() {
+  // The failed listener stays quiet until the server goes, and the flood that used every
+  // descriptor may still be draining: wait (a while) for a quarter of them to be free.
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  const auto open_fds = [] {
+    std::error_code ec;  // opening the directory itself takes a descriptor: none left, "all"
+    std::filesystem::directory_iterator it("/proc/self/fd", ec), end;
+    size_t n = 0;
+    for (; !ec && it != end; it.increment(ec)) ++n;
+    return ec ? SIZE_MAX : n;
+  };
+  for (int i = 0; i < 300 && !stopping_ && open_fds() > limit.rlim_cur / 4 * 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::lock_guard lock(stop_mu_);
+  if (stopped_) return;
+  common::LogError(
+      "grpc listener failed: rebuilding the gRPC server",
+      {{"port", std::to_string(grpc_port_)}, {"open_fds", std::to_string(open_fds())}});
+  StopGrpc(std::chrono::steady_clock::now() + std::chrono::seconds(1), /*rebuild=*/true);
+  grpc_server_.reset();
+  std::string error;
+  if (!StartGrpc(error, /*rebuild=*/true)) {
+    common::LogError("grpc server not rebuilt", {{"error", error}});
+  } else {
+    common::LogInfo("grpc server rebuilt", {{"port", std::to_string(grpc_port_)}});
+  }
+  rebuilding_ = false;
 }
 
 void IngestApp::RegisterListedNodes() {
@@ -177,15 +245,16 @@ void IngestApp::ForgetIdleNodes(registry::WallClock::time_point disconnected_by)
 // Waits for the Subscribe streams to end (they flush, then finish with UNAVAILABLE) until the
 // deadline, then shuts the server down at once, cancelling what is left (health watches too).
 // Server::Shutdown runs on its own thread: it must not run on one that drives gRPC or Asio.
-void IngestApp::StopGrpc(std::chrono::steady_clock::time_point deadline) {
+void IngestApp::StopGrpc(std::chrono::steady_clock::time_point deadline, bool rebuild) {
   if (!grpc_server_) return;
+  if (rebuild) node_health_.Detach();
   service_->Drain();
   while (service_->streams() != 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   std::thread([this] { grpc_server_->Shutdown(std::chrono::system_clock::now()); }).join();
   service_->StopSubscribe();
-  node_health_.Stop();
+  if (!rebuild) node_health_.Stop();
 }
 
 bool IngestApp::ReloadTokens(std::string& error) {
@@ -195,6 +264,12 @@ bool IngestApp::ReloadTokens(std::string& error) {
 }
 
 void IngestApp::Stop() {
+  stopping_ = true;
+  {
+    // A rebuild under way finishes first (it holds stop_mu_ while it works) or sees stopped_.
+    std::lock_guard lock(rebuild_mu_);
+    if (rebuild_thread_.joinable()) rebuild_thread_.join();
+  }
   std::lock_guard lock(stop_mu_);
   if (stopped_) return;
   stopped_ = true;

@@ -2,11 +2,13 @@
 
 #include <utility>
 
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "admin_service.hpp"
 #include "config.hpp"
@@ -58,14 +60,25 @@ class IngestApp final {
   IngestMetrics& metrics() { return *metrics_; }
   const common::RateLimiter& log_limiter() const { return log_limiter_; }
   size_t partial_line_bytes() const { return std::as_const(*metrics_).partial_line_bytes(); }
-  // Null until Start has brought gRPC up.
-  IngestService* service() { return service_.get(); }
+  // Null until Start has brought gRPC up; replaced when the gRPC server is rebuilt.
+  IngestService* service() {
+    std::lock_guard lock(service_mu_);
+    return service_.get();
+  }
+  // gRPC servers built so far (1 + rebuilds after its listener failed).
+  uint64_t grpc_generation() const { return grpc_generation_.load(); }
   size_t connections() const { return server_->connections(); }
 
  private:
   void ScheduleTick();
-  bool StartGrpc(std::string& error);
-  void StopGrpc(std::chrono::steady_clock::time_point deadline);
+  // Under stop_mu_. `rebuild`: the server replaces one that failed (same port; node health
+  // entries carried over).
+  bool StartGrpc(std::string& error, bool rebuild = false);
+  void StopGrpc(std::chrono::steady_clock::time_point deadline, bool rebuild = false);
+  // gRPC 1.51's listener dies for good when accept4 fails (service::GrpcAcceptFailures): the
+  // nodes still flow but no API client can reach the ingest. Rebuilds the gRPC server on its port
+  // once descriptors are available again; its streams end with UNAVAILABLE, and trackers resume.
+  void RebuildGrpc();
   // Nodes named in the tokens file are known from the start: listed, health NOT_SERVING.
   void RegisterListedNodes();
   // Forgets the nodes (but tokens-file ones) disconnected since `disconnected_by` or earlier.
@@ -83,8 +96,9 @@ class IngestApp final {
   rpc::ApiTokenGuard api_token_;
   rpc::ApiTokenGuard admin_token_;
   std::unique_ptr<AdminService> admin_service_;
-  IoPool pump_{1, "health-pump"};  // publishes node health off the producers' threads
-  std::unique_ptr<IngestService> service_;
+  IoPool pump_{1, "health-pump"};           // publishes node health off the producers' threads
+  mutable std::mutex service_mu_;           // service_ is replaced by RebuildGrpc
+  std::unique_ptr<IngestService> service_;  // guarded by service_mu_ for readers off stop_mu_
   NodeHealthPublisher node_health_;
   std::unique_ptr<grpc::Server> grpc_server_;
   uint16_t grpc_port_ = 0;
@@ -93,6 +107,12 @@ class IngestApp final {
   uint16_t metrics_port_ = 0;
   std::mutex stop_mu_;
   bool started_ = false, stopped_ = false;  // guarded by stop_mu_
+  std::atomic<uint64_t> grpc_generation_{0};
+  uint64_t accept_failures_seen_ = 0;  // tick only
+  std::atomic<bool> rebuilding_{false};
+  std::atomic<bool> stopping_{false};
+  std::mutex rebuild_mu_;
+  std::thread rebuild_thread_;  // guarded by rebuild_mu_
 };
 
 // A random epoch per process start (api.md): sequences restart with it.

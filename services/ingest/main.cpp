@@ -2,6 +2,7 @@
 #include <utility>
 
 #include <malloc.h>
+#include <sys/resource.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
@@ -23,6 +24,12 @@ int main(int argc, char** argv) {
   // and unmapped on their own, so memory they held goes back to the system when they close. (A
   // fixed threshold also stops glibc from raising it after the first such free.)
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  // Every node is a descriptor (--max-connections 10,000), and a shell's soft limit is often
+  // 1024: take what the hard limit allows.
+  if (rlimit limit{}; getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
 
   radarhub::ingest::IngestApp app(*config);
   std::string error;

@@ -1,6 +1,7 @@
 #include "node_health.hpp"
 
 #include <boost/asio/post.hpp>
+#include <future>
 
 #include "radarhub/v1/radarhub.pb.h"
 
@@ -19,6 +20,27 @@ void NodeHealthPublisher::Stop() {
   hub_.Unsubscribe(queue_);  // no wakeup after this returns; queue_ stays for a queued Apply
 }
 
+void NodeHealthPublisher::Detach() {
+  std::promise<void> done;
+  boost::asio::post(pump_, [&] {
+    health_ = nullptr;
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+void NodeHealthPublisher::Attach(
+    grpc::HealthCheckServiceInterface& health,
+    std::function<void(grpc::HealthCheckServiceInterface&)> republish) {
+  std::promise<void> done;
+  boost::asio::post(pump_, [&] {
+    health_ = &health;
+    republish(health);
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
 void NodeHealthPublisher::Schedule() {
   if (scheduled_.exchange(true)) return;
   boost::asio::post(pump_, [this] { Apply(); });
@@ -31,7 +53,7 @@ void NodeHealthPublisher::Apply() {
   while (queue_->Pop(batch_, 256) != 0) {
     for (const hub::Delivery& d : batch_) {
       if (!d.event || d.event->kind != hub::Event::Kind::kStatus) continue;
-      if (!event.ParseFromString(d.event->payload)) continue;
+      if (health_ == nullptr || !event.ParseFromString(d.event->payload)) continue;
       health_->SetServingStatus("node/" + event.node_id(), event.status().connected());
     }
     batch_.clear();

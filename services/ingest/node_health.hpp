@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -25,6 +26,12 @@ class NodeHealthPublisher final {
   void Start(grpc::HealthCheckServiceInterface& health);
   // After Stop no update runs any more (the hub no longer wakes it); stop `pump` afterwards.
   void Stop();
+  // For a gRPC server rebuilt while running: Detach returns once no update touches the old
+  // server's health service; Attach moves to the new one, where `republish` first sets every
+  // node's current entry (updates before it are not replayed). Both wait for the pump thread.
+  void Detach();
+  void Attach(grpc::HealthCheckServiceInterface& health,
+              std::function<void(grpc::HealthCheckServiceInterface&)> republish);
 
  private:
   void Schedule();
@@ -32,8 +39,8 @@ class NodeHealthPublisher final {
 
   hub::Hub& hub_;
   boost::asio::io_context& pump_;
-  grpc::HealthCheckServiceInterface* health_ = nullptr;
-  std::shared_ptr<hub::SubscriberQueue> queue_;  // set by Start, then constant
+  grpc::HealthCheckServiceInterface* health_ = nullptr;  // pump thread only after Start
+  std::shared_ptr<hub::SubscriberQueue> queue_;          // set by Start, then constant
   bool stopped_ = false;
   std::atomic<bool> scheduled_{false};
   std::vector<hub::Delivery> batch_;  // used on the pump thread only

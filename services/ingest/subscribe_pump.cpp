@@ -127,7 +127,8 @@ void SubscribePump::Open(const std::shared_ptr<Stream>& stream) {
   if (status.ok()) {
     std::lock_guard lock(mu_);
     if (draining_.load()) {
-      status = {grpc::StatusCode::UNAVAILABLE, "ingest is shutting down"};
+      status = {grpc::StatusCode::UNAVAILABLE,
+                "ingest API server going away (shutdown or rebuild): reconnect and resume"};
     } else if (streams_.size() >= settings_.max_subscribers) {
       status = {grpc::StatusCode::RESOURCE_EXHAUSTED,
                 "too many subscribers (--max-subscribers " +
@@ -178,7 +179,9 @@ void SubscribePump::Pump(Stream& s) {
       std::min(settings_.max_batch_bytes, std::max<size_t>(share, size_t{64} << 10));
   s.queue->Pop(s.batch, settings_.max_batch, max_bytes);
   if (s.batch.empty()) {
-    if (draining_.load()) Finish(s, {grpc::StatusCode::UNAVAILABLE, "ingest is shutting down"});
+    if (draining_.load())
+      Finish(s, {grpc::StatusCode::UNAVAILABLE,
+                 "ingest API server going away (shutdown or rebuild): reconnect and resume"});
     return;
   }
   grpc::Slice slice = s.encoder.Encode(s.batch);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <ctime>
+#include <utility>
 
 namespace radarhub::common {
 namespace {
@@ -142,11 +143,16 @@ uint64_t RateLimiter::Admit(const std::string& key, std::chrono::steady_clock::t
   auto it = slots_.find(key);
   if (it == slots_.end()) {
     if (slots_.size() >= max_keys_) slots_.clear();  // bounded memory under key floods
+    if (!SpendLocked(now)) {
+      // Held for the key's next line, which may come as soon as the budget allows.
+      slots_.emplace(key, Slot{now - period_, events});
+      return 0;
+    }
     slots_.emplace(key, Slot{now, 0});
     return events;
   }
   Slot& slot = it->second;
-  if (now - slot.last < period_) {
+  if (now - slot.last < period_ || !SpendLocked(now)) {
     slot.suppressed += events;
     return 0;
   }
@@ -154,6 +160,24 @@ uint64_t RateLimiter::Admit(const std::string& key, std::chrono::steady_clock::t
   slot.last = now;
   slot.suppressed = 0;
   return admitted;
+}
+
+bool RateLimiter::SpendLocked(std::chrono::steady_clock::time_point now) {
+  if (now - window_start_ >= period_) {
+    window_start_ = now;
+    window_lines_ = 0;
+  }
+  if (window_lines_ >= max_lines_) {
+    ++over_budget_;
+    return false;
+  }
+  ++window_lines_;
+  return true;
+}
+
+uint64_t RateLimiter::TakeOverBudget() {
+  std::lock_guard lock(mu_);
+  return std::exchange(over_budget_, 0);
 }
 
 uint64_t LocalRateLimiter::Admit(std::string_view reason,

@@ -4,16 +4,48 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 
+#include <grpc/support/log.h>
+
+#include <atomic>
 #include <cstdio>
+#include <mutex>
+#include <string_view>
 
 #include "grpc/health/v1/health.pb.h"
+#include "radarhub/common/log.hpp"
 
 namespace radarhub::service {
+namespace {
+
+std::atomic<uint64_t> g_accept_failures{0};
+
+void ForwardGrpcLog(gpr_log_func_args* args) {
+  const std::string_view message = args->message != nullptr ? args->message : "";
+  if (message.starts_with("Failed accept4")) g_accept_failures.fetch_add(1);
+  const common::LogLevel level = args->severity == GPR_LOG_SEVERITY_ERROR ? common::LogLevel::kError
+                                 : args->severity == GPR_LOG_SEVERITY_INFO
+                                     ? common::LogLevel::kInfo
+                                     : common::LogLevel::kDebug;
+  common::Logger::Write(level, "grpc",
+                        {{"message", std::string(message)},
+                         {"at", std::string(args->file != nullptr ? args->file : "") + ":" +
+                                    std::to_string(args->line)}});
+}
+
+}  // namespace
+
+void ForwardGrpcLogs() {
+  static std::once_flag once;
+  std::call_once(once, [] { gpr_set_log_function(ForwardGrpcLog); });
+}
+
+uint64_t GrpcAcceptFailures() { return g_accept_failures.load(std::memory_order_relaxed); }
 
 std::unique_ptr<grpc::Server> StartGrpcServer(const GrpcServerSpec& spec, uint16_t& port,
                                               std::string& error) {
   // Links health.proto's descriptor into the binary so reflection can describe the health service.
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  ForwardGrpcLogs();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

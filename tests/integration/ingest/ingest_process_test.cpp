@@ -321,6 +321,38 @@ TEST(IngestProcessTest, WatchSendsTheApiTokenAndReportsRefusal) {
   EXPECT_EQ(ingest.Stderr().find("api-t0k"), std::string::npos);
 }
 
+// gRPC 1.51 stops accepting for good once accept4 fails for want of descriptors (grpc/grpc#20418):
+// a flood of connections to the API port would leave the ingest unreachable while nodes flow on.
+// Here 300 connections exhaust an ingest limited to 200 descriptors; once they go, the ingest
+// rebuilds its gRPC server on the same port and serves again, node health included.
+TEST(IngestProcessTest, GrpcServerIsRebuiltAfterAConnectionFloodUsedEveryDescriptor) {
+  std::vector<std::string> args = {"--nofile=200", kIngest};
+  for (const std::string& a : LoopbackArgs({"--token", "t0k"})) args.push_back(a);
+  ChildProcess ingest("/usr/bin/prlimit", args);
+  const uint16_t grpc_port = ingest.ListeningPort("grpc");
+  ASSERT_NE(grpc_port, 0) << ingest.Stderr();
+  const std::string grpc = "127.0.0.1:" + std::to_string(grpc_port);
+  TcpClient node(ingest.ListeningPort("node"));
+  ASSERT_TRUE(node.Send(Hello("radar1", "t0k") + Frame("radar1", 1)));
+  {
+    std::vector<std::unique_ptr<TcpClient>> flood;
+    for (int i = 0; i < 300; ++i) flood.push_back(std::make_unique<TcpClient>(grpc_port));
+    ASSERT_TRUE(
+        WaitFor([&] { return ingest.Stderr().find("Failed accept4") != std::string::npos; }, 10s))
+        << "the flood did not exhaust the descriptors";
+  }
+  ASSERT_TRUE(WaitFor(
+      [&] { return ingest.Stderr().find("grpc server rebuilt") != std::string::npos; }, 20s))
+      << ingest.Stderr();
+  ASSERT_TRUE(node.Send(Frame("radar1", 2)));
+  ChildProcess health(kCli,
+                      {"health", "--grpc", grpc, "--service", "node/radar1", "--timeout", "5s"});
+  EXPECT_EQ(health.Wait(10s), 0) << health.Stdout() << health.Stderr();
+  ChildProcess watch(kCli, {"watch", "--grpc", grpc, "--nodes", "radar1", "--count", "2"});
+  EXPECT_EQ(watch.Wait(10s), 0) << watch.Stderr();
+  EXPECT_NE(watch.Stdout().find(R"("sequence":"2")"), std::string::npos) << watch.Stdout();
+}
+
 // An operator disconnects and forgets nodes with `radarhub disconnect|forget` and the admin token,
 // which the API token cannot stand in for; an ingest without an admin token has no admin API.
 TEST(IngestProcessTest, AdminCommandsDisconnectAndForgetNodesWithTheAdminTokenOnly) {

@@ -26,6 +26,19 @@ TEST(RateLimiterTest, AdmitCarriesEventsCountedElsewhere) {
   EXPECT_EQ(limiter.calls(), 3u);
 }
 
+// 100,000 node ids each logging once would be 100,000 lines: the budget over all keys holds them
+// to max_lines per period, and a held-back key's next line carries its count.
+TEST(RateLimiterTest, ManyKeysShareOneBudgetPerPeriod) {
+  RateLimiter limiter(10s, 100000, /*max_lines=*/100);
+  const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
+  int admitted = 0;
+  for (int i = 0; i < 10000; ++i) admitted += limiter.Admit("id" + std::to_string(i), t0) != 0;
+  EXPECT_EQ(admitted, 100);
+  EXPECT_EQ(limiter.TakeOverBudget(), 9900u);
+  EXPECT_EQ(limiter.TakeOverBudget(), 0u);
+  EXPECT_EQ(limiter.Admit("id5000", t0 + 10s), 2u) << "its held line, and this one";
+}
+
 TEST(LocalRateLimiterTest, OneLinePerReasonPerPeriodWithHeldBackCount) {
   LocalRateLimiter limiter(10s);
   const auto t0 = std::chrono::steady_clock::time_point{} + 1h;

@@ -42,12 +42,13 @@ inline void LogError(std::string_view event, const Logger::Fields& f = {}) {
 }
 
 // Lets through at most one line per key per period and reports how many were held back, so a
-// hostile peer cannot turn per-frame problems into a log flood. Thread-safe.
+// hostile peer cannot turn per-frame problems into a log flood; and at most `max_lines` per period
+// over all keys, so neither can a flood of keys (100,000 made-up node ids). Thread-safe.
 class RateLimiter final {
  public:
   explicit RateLimiter(std::chrono::steady_clock::duration period = std::chrono::seconds(10),
-                       size_t max_keys = 100000)
-      : period_(period), max_keys_(max_keys) {}
+                       size_t max_keys = 100000, uint64_t max_lines = 1000)
+      : period_(period), max_keys_(max_keys), max_lines_(max_lines) {}
 
   // Returns 0 when the line must be suppressed, else the number of events since the last line
   // (`events`: how many this call stands for, e.g. a LocalRateLimiter's count).
@@ -56,17 +57,27 @@ class RateLimiter final {
   std::chrono::steady_clock::duration period() const { return period_; }
   // Calls of Admit so far: each takes the lock, which the data plane avoids (LocalRateLimiter).
   uint64_t calls() const { return calls_.load(std::memory_order_relaxed); }
+  // Lines held back by the max_lines budget since the last call (their keys' next lines carry
+  // them too, if those keys come again): for one summary line now and then.
+  uint64_t TakeOverBudget();
 
  private:
   struct Slot {
     std::chrono::steady_clock::time_point last;
     uint64_t suppressed = 0;
   };
+  // Whether the budget has room for one more line at `now` (and counts it). Under mu_.
+  bool SpendLocked(std::chrono::steady_clock::time_point now);
+
   const std::chrono::steady_clock::duration period_;
   const size_t max_keys_;
+  const uint64_t max_lines_;
   std::atomic<uint64_t> calls_{0};
   std::mutex mu_;
-  std::map<std::string, Slot, std::less<>> slots_;  // guarded by mu_
+  std::map<std::string, Slot, std::less<>> slots_;        // guarded by mu_
+  std::chrono::steady_clock::time_point window_start_{};  // guarded by mu_
+  uint64_t window_lines_ = 0;                             // guarded by mu_
+  uint64_t over_budget_ = 0;                              // guarded by mu_
 };
 
 // The same for one owner on one thread (a connection): reasons are a few string literals, so

@@ -29,6 +29,14 @@ struct GrpcServerSpec {
 std::unique_ptr<grpc::Server> StartGrpcServer(const GrpcServerSpec& spec, uint16_t& port,
                                               std::string& error);
 
+// gRPC's own log lines go through common::Logger (same format, level and escaping as ours).
+// StartGrpcServer installs this; idempotent.
+void ForwardGrpcLogs();
+// How often gRPC has logged "Failed accept4" in this process. gRPC 1.51's listener stops for good
+// after accept4 fails (EMFILE: a flood of connections used every descriptor; grpc/grpc#20418), so
+// a service that sees this count move must rebuild its server to be reachable again.
+uint64_t GrpcAcceptFailures();
+
 // Serves `collectable` on http://<listen>/metrics; null with a line naming --metrics-listen.
 std::unique_ptr<prometheus::Exposer> StartMetrics(
     const common::HostPort& listen, std::shared_ptr<prometheus::Collectable> collectable,
