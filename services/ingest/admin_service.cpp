@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "node_health.hpp"
 #include "node_server.hpp"
 #include "radarhub/common/log.hpp"
 #include "radarhub/protocol/node_id.hpp"
@@ -70,6 +71,7 @@ grpc::ServerUnaryReactor* AdminService::ForgetNode(grpc::CallbackServerContext* 
     registry_.FillStatus(*node, *response->mutable_last_status());
     if (registry_.Forget(node->id(), registry::WallClock::time_point::max())) {
       metrics_.NodesForgotten(1);
+      node_health_.Forget(node->id());
       common::LogInfo("node forgotten by an operator", {{"node_id", node->id()}});
     } else {
       status = {grpc::StatusCode::ABORTED,

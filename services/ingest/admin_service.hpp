@@ -12,6 +12,7 @@
 
 namespace radarhub::ingest {
 
+class NodeHealthPublisher;
 class NodeServer;
 
 // radarhub.v1.IngestAdmin: an operator disconnects or forgets a node. Guarded by the admin token
@@ -20,8 +21,12 @@ class NodeServer;
 class AdminService final : public v1::IngestAdmin::CallbackService {
  public:
   AdminService(const rpc::ApiTokenGuard& admin_token, registry::NodeRegistry& registry,
-               NodeServer& nodes, IngestMetrics& metrics)
-      : admin_token_(admin_token), registry_(registry), nodes_(nodes), metrics_(metrics) {}
+               NodeServer& nodes, IngestMetrics& metrics, NodeHealthPublisher& node_health)
+      : admin_token_(admin_token),
+        registry_(registry),
+        nodes_(nodes),
+        metrics_(metrics),
+        node_health_(node_health) {}
 
   grpc::ServerUnaryReactor* DisconnectNode(grpc::CallbackServerContext* context,
                                            const v1::DisconnectNodeRequest* request,
@@ -42,6 +47,7 @@ class AdminService final : public v1::IngestAdmin::CallbackService {
   registry::NodeRegistry& registry_;
   NodeServer& nodes_;
   IngestMetrics& metrics_;
+  NodeHealthPublisher& node_health_;
 };
 
 }  // namespace radarhub::ingest

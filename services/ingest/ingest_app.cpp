@@ -162,7 +162,8 @@ bool IngestApp::StartGrpc(std::string& error, bool rebuild) {
     std::lock_guard lock(service_mu_);
     service_ = std::move(service);
   }
-  admin_service_ = std::make_unique<AdminService>(admin_token_, registry_, *server_, *metrics_);
+  admin_service_ =
+      std::make_unique<AdminService>(admin_token_, registry_, *server_, *metrics_, node_health_);
   std::unique_ptr<grpc::ServerCompletionQueue> subscribe_queue;
   // A rebuilt server takes the port the first one bound (port 0 picked it).
   const common::HostPort listen = {config_.grpc_listen.host,
@@ -235,6 +236,7 @@ void IngestApp::ForgetIdleNodes(registry::WallClock::time_point disconnected_by)
       disconnected_by, [&](const std::string& id) { return tokens_.IsListed(id); });
   if (forgotten.empty()) return;
   metrics_->NodesForgotten(forgotten.size());
+  for (const std::string& id : forgotten) node_health_.Forget(id);
   // One line per tick, however many went (a flood of ids leaves together).
   common::LogInfo("nodes forgotten",
                   {{"count", std::to_string(forgotten.size())},

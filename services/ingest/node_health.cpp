@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <future>
 
+#include "radarhub/service/health_service.hpp"
 #include "radarhub/v1/radarhub.pb.h"
 
 namespace radarhub::ingest {
@@ -39,6 +40,15 @@ void NodeHealthPublisher::Attach(
     done.set_value();
   });
   done.get_future().wait();
+}
+
+void NodeHealthPublisher::Forget(const std::string& node_id) {
+  boost::asio::post(pump_, [this, node_id] {
+    Apply();  // statuses queued before the forget (its disconnect) first
+    if (health_ != nullptr) {
+      static_cast<service::HealthService*>(health_)->Forget("node/" + node_id);
+    }
+  });
 }
 
 void NodeHealthPublisher::Schedule() {

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "radarhub/hub/hub.hpp"
@@ -30,6 +31,8 @@ class NodeHealthPublisher final {
   // server's health service; Attach moves to the new one, where `republish` first sets every
   // node's current entry (updates before it are not replayed). Both wait for the pump thread.
   void Detach();
+  // The node was forgotten: its `node/<id>` entry goes, after any status of it already queued.
+  void Forget(const std::string& node_id);
   void Attach(grpc::HealthCheckServiceInterface& health,
               std::function<void(grpc::HealthCheckServiceInterface&)> republish);
 

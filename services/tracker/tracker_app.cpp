@@ -88,7 +88,7 @@ bool TrackerApp::Start(std::string& error) {
                                            .serving = v1::Tracker::service_full_name()},
                                           grpc_port_, error);
   if (!grpc_server_) return false;
-  board_.Attach(grpc_server_->GetHealthCheckService());
+  board_.Attach(&service::HealthOf(*grpc_server_));
 
   if (config_.metrics_listen) {
     exposer_ = service::StartMetrics(*config_.metrics_listen, metrics_, metrics_port_, error);

@@ -13,7 +13,7 @@ namespace asio = boost::asio;
 HealthBoard::HealthBoard(asio::any_io_executor control, const NodeTable& table)
     : control_(std::move(control)), table_(table) {}
 
-void HealthBoard::Attach(grpc::HealthCheckServiceInterface* health) { health_ = health; }
+void HealthBoard::Attach(service::HealthService* health) { health_ = health; }
 
 void HealthBoard::Changed(const std::string& node_id, const receiver::HealthState& state) {
   asio::post(control_, [this, node_id, state] { Publish(node_id, state); });
@@ -41,7 +41,7 @@ void HealthBoard::Publish(const std::string& node_id, const receiver::HealthStat
 void HealthBoard::Forget(const std::string& node_id) {
   asio::post(control_, [this, node_id] {
     published_.erase(node_id);
-    if (health_ != nullptr && !draining_) health_->SetServingStatus("node/" + node_id, false);
+    if (health_ != nullptr && !draining_) health_->Forget("node/" + node_id);
   });
 }
 

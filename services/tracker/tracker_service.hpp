@@ -16,6 +16,7 @@
 #include "control_writer.hpp"
 #include "node_table.hpp"
 #include "radarhub/rpc/api_token.hpp"
+#include "radarhub/service/health_service.hpp"
 #include "radarhub/v1/radarhub.grpc.pb.h"
 #include "track_board.hpp"
 
@@ -31,7 +32,7 @@ class HealthBoard final {
  public:
   HealthBoard(boost::asio::any_io_executor control, const NodeTable& table);
 
-  void Attach(grpc::HealthCheckServiceInterface* health);  // before any Changed()
+  void Attach(service::HealthService* health);  // before any Changed()
   void Changed(const std::string& node_id, const receiver::HealthState& state);
   // A node is no longer tracked (--forget-after).
   void Forget(const std::string& node_id);
@@ -49,7 +50,7 @@ class HealthBoard final {
 
   const boost::asio::any_io_executor control_;
   const NodeTable& table_;
-  grpc::HealthCheckServiceInterface* health_ = nullptr;
+  service::HealthService* health_ = nullptr;
   struct Published {
     const TrackedNode* node = nullptr;  // a node tracked again is a new one: its versions restart
     uint64_t version = 0;

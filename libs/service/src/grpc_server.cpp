@@ -1,5 +1,6 @@
 #include "radarhub/service/grpc_server.hpp"
 
+#include <grpcpp/ext/health_check_service_server_builder_option.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
@@ -13,6 +14,7 @@
 
 #include "grpc/health/v1/health.pb.h"
 #include "radarhub/common/log.hpp"
+#include "radarhub/service/health_service.hpp"
 
 namespace radarhub::service {
 namespace {
@@ -46,9 +48,13 @@ std::unique_ptr<grpc::Server> StartGrpcServer(const GrpcServerSpec& spec, uint16
   // Links health.proto's descriptor into the binary so reflection can describe the health service.
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   ForwardGrpcLogs();
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // Our health service, not gRPC's default: node entries must be able to go (HealthService).
+  auto health = std::make_unique<HealthService>();
+  builder.RegisterService(health.get());  // owned by the server, through the option below
+  builder.SetOption(
+      std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(std::move(health)));
   int bound = 0;
   builder.AddListeningPort(spec.listen.ToString(), spec.credentials, &bound);
   for (grpc::Service* service : spec.services) builder.RegisterService(service);

@@ -220,6 +220,13 @@ TEST_F(GrpcApiTest, NodesDisconnectedForForgetAfterAreForgottenAndComeBackInANew
   Subscription sub(*stub_, Request({"radar1"}));
   ASSERT_TRUE(WaitFor([&] { return app_->service()->streams() == 1; }));
   auto stays = ConnectNode("stays");
+  grpc::ClientContext watch_context;
+  HealthCheckRequest watch_request;
+  watch_request.set_service("node/churn0");
+  auto watch = health_->Watch(&watch_context, watch_request);
+  HealthCheckResponse watched;
+  ASSERT_TRUE(watch->Read(&watched));
+  EXPECT_EQ(watched.status(), HealthCheckResponse::SERVICE_UNKNOWN) << "not seen yet";
   {
     auto node = ConnectNode("radar1");
     for (int t = 1; t <= 3; ++t) ASSERT_TRUE(node->Send(FrameLine("radar1", t)));
@@ -258,6 +265,21 @@ TEST_F(GrpcApiTest, NodesDisconnectedForForgetAfterAreForgottenAndComeBackInANew
   }
   EXPECT_EQ(forgotten, 21u);
   EXPECT_EQ(series, 6u) << "one node's series: frames x3, out of order, bytes, connected";
+  // Their node/<id> health entries go too (gRPC's default health service kept every one).
+  grpc::Status check_status;
+  Check("node/churn0", &check_status);
+  EXPECT_EQ(check_status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Check("node/stays", &check_status), HealthCheckResponse::SERVING);
+  std::vector<HealthCheckResponse::ServingStatus> seen;
+  while (watch->Read(&watched)) {
+    seen.push_back(watched.status());
+    if (watched.status() == HealthCheckResponse::SERVICE_UNKNOWN) break;
+  }
+  // A watcher gets the latest state (SERVING may be folded into NOT_SERVING), then the forget.
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen[seen.size() - 2], HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(seen.back(), HealthCheckResponse::SERVICE_UNKNOWN);
+  watch_context.TryCancel();
   // Their places are free again: --max-nodes is 22; 20 new ids and radar1 back fit.
   std::vector<std::unique_ptr<TcpClient>> fresh;
   for (int i = 0; i < 20; ++i) fresh.push_back(ConnectNode("new" + std::to_string(i)));

@@ -9,6 +9,7 @@
 
 #include <grpcpp/create_channel.h>
 
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "radarhub/v1/radarhub.grpc.pb.h"
 #include "support/tcp_client.hpp"
 #include "support/tcp_proxy.hpp"
@@ -335,6 +336,16 @@ TEST_F(TrackerStreamTest, NodesAwayForForgetAfterFreeTheirPlace) {
   }  // radar1 leaves
   ASSERT_TRUE(WaitFor([&] { return tracker_->table().Find("radar1") == nullptr; }, 10s))
       << "radar1 still tracked";
+  // Its node/<id> health entry goes with it: ids come and go, entries must not pile up.
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(tracker_->grpc_port()), grpc::InsecureChannelCredentials()));
+  EXPECT_TRUE(WaitFor([&] {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service("node/radar1");
+    grpc::health::v1::HealthCheckResponse response;
+    return health->Check(&context, request, &response).error_code() == grpc::StatusCode::NOT_FOUND;
+  }));
 
   TcpClient second(ingest->ListeningPort("node"));
   ASSERT_TRUE(second.Send(Hello("radar2") + Frame("radar2", 1)));
