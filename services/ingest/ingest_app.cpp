@@ -93,6 +93,7 @@ bool IngestApp::Start(std::string& error) {
   service::PrintListening("grpc", {config_.grpc_listen.host, grpc_port_});
   if (exposer_) service::PrintListening("metrics", {config_.metrics_listen->host, metrics_port_});
   server_->Start();
+  rebuild_thread_ = std::thread([this] { RebuildLoop(); });
   ScheduleTick();
   pool_.Start();
   started_ = true;
@@ -115,14 +116,12 @@ void IngestApp::ScheduleTick() {
     }
     if (config_.forget_after.count() != 0) ForgetIdleNodes(now - config_.forget_after);
     if (const uint64_t failures = service::GrpcAcceptFailures();
-        failures != accept_failures_seen_ && !rebuilding_.exchange(true)) {
+        failures != accept_failures_seen_) {
       accept_failures_seen_ = failures;
       // Not on this I/O thread: rebuilding waits for descriptors and for streams to end.
       std::lock_guard lock(rebuild_mu_);
-      if (!stopping_) {
-        if (rebuild_thread_.joinable()) rebuild_thread_.join();  // a finished earlier one
-        rebuild_thread_ = std::thread([this] { RebuildGrpc(); });
-      }
+      rebuild_requested_ = true;
+      rebuild_wanted_.notify_one();
     }
     if (const uint64_t held = log_limiter_.TakeOverBudget(); held != 0) {
       common::LogWarn("log lines suppressed",
@@ -218,7 +217,19 @@ void IngestApp::RebuildGrpc() {
   } else {
     common::LogInfo("grpc server rebuilt", {{"port", std::to_string(grpc_port_)}});
   }
-  rebuilding_ = false;
+}
+
+// Started with the service, not when needed: when it is needed, descriptors may be gone.
+void IngestApp::RebuildLoop() {
+  std::unique_lock lock(rebuild_mu_);
+  for (;;) {
+    rebuild_wanted_.wait(lock, [this] { return rebuild_requested_ || stopping_; });
+    if (stopping_) return;
+    rebuild_requested_ = false;
+    lock.unlock();
+    RebuildGrpc();
+    lock.lock();
+  }
 }
 
 void IngestApp::RegisterListedNodes() {
@@ -266,12 +277,13 @@ bool IngestApp::ReloadTokens(std::string& error) {
 }
 
 void IngestApp::Stop() {
-  stopping_ = true;
   {
-    // A rebuild under way finishes first (it holds stop_mu_ while it works) or sees stopped_.
     std::lock_guard lock(rebuild_mu_);
-    if (rebuild_thread_.joinable()) rebuild_thread_.join();
+    stopping_ = true;
+    rebuild_wanted_.notify_one();
   }
+  // A rebuild under way finishes first (it holds stop_mu_ while it works) or sees stopped_.
+  if (rebuild_thread_.joinable()) rebuild_thread_.join();
   std::lock_guard lock(stop_mu_);
   if (stopped_) return;
   stopped_ = true;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -79,6 +80,7 @@ class IngestApp final {
   // nodes still flow but no API client can reach the ingest. Rebuilds the gRPC server on its port
   // once descriptors are available again; its streams end with UNAVAILABLE, and trackers resume.
   void RebuildGrpc();
+  void RebuildLoop();
   // Nodes named in the tokens file are known from the start: listed, health NOT_SERVING.
   void RegisterListedNodes();
   // Forgets the nodes (but tokens-file ones) disconnected since `disconnected_by` or earlier.
@@ -109,10 +111,11 @@ class IngestApp final {
   bool started_ = false, stopped_ = false;  // guarded by stop_mu_
   std::atomic<uint64_t> grpc_generation_{0};
   uint64_t accept_failures_seen_ = 0;  // tick only
-  std::atomic<bool> rebuilding_{false};
-  std::atomic<bool> stopping_{false};
+  std::atomic<bool> stopping_{false};  // set under rebuild_mu_
   std::mutex rebuild_mu_;
-  std::thread rebuild_thread_;  // guarded by rebuild_mu_
+  std::condition_variable rebuild_wanted_;
+  bool rebuild_requested_ = false;  // guarded by rebuild_mu_
+  std::thread rebuild_thread_;      // runs RebuildLoop from Start to Stop
 };
 
 // A random epoch per process start (api.md): sequences restart with it.
