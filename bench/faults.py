@@ -11,7 +11,7 @@
 # everything flushed at each phase's edges, so the counts are exact; must be 0 where the ingest
 # process lives on). Results: bench/results/faults.txt. Loopback only.
 # Usage: bench/faults.py [FAULT...]   (BUILD=build)
-import atexit, os, re, shutil, signal, subprocess, sys, tempfile, threading, time, urllib.request
+import atexit, os, re, signal, subprocess, sys, threading, time
 
 os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 BUILD = os.environ.get("BUILD", "build")
@@ -19,13 +19,10 @@ TOKEN = "good-token"
 NODES = 20
 IDS = [f"good-{i:04d}" for i in range(1, NODES + 1)]
 
-stubs = tempfile.mkdtemp(prefix="rh-faults-")
-atexit.register(shutil.rmtree, stubs, True)
-subprocess.run(["/usr/bin/python3", "-m", "grpc_tools.protoc", "-I", "proto", "--python_out",
-                stubs, "--grpc_python_out", stubs, "radarhub/v1/radarhub.proto"], check=True)
-sys.path.insert(0, stubs)
+from ingest_proc import python_stubs, rss_mb, scrape, start_ingest  # noqa: E402
+
+python_stubs()
 import grpc  # noqa: E402
-from ingest_proc import rss_mb, start_ingest  # noqa: E402
 from radarhub.v1 import radarhub_pb2, radarhub_pb2_grpc  # noqa: E402
 
 INGEST_FLAGS = ["--token", TOKEN, "--log-level", "warn"]
@@ -91,11 +88,7 @@ def wait_all(reason, timeout):
 
 
 def metrics():
-    try:
-        page = urllib.request.urlopen(f"http://127.0.0.1:{PORTS['metrics']}/metrics", timeout=5)
-        return page.read().decode()
-    except OSError:
-        return ""
+    return scrape(PORTS["metrics"])
 
 
 def gauge(name, text=None):

@@ -9,7 +9,7 @@
 # Exits 1 if a good frame was lost or the ingest died: `ctest -L hostile` runs it for 2 s per
 # attack (OUT: where the results go instead).
 # Usage: bench/hostile.py [ATTACK...]   (BUILD=build SECS=10; attacks: see ATTACKS below)
-import atexit, os, re, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.request
+import atexit, os, re, socket, subprocess, sys, threading, time
 
 os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 BUILD = os.environ.get("BUILD", "build")
@@ -17,13 +17,10 @@ SECS = float(os.environ.get("SECS", "10"))
 TOKEN = "good-token"
 GOOD_NODES = 20
 
-stubs = tempfile.mkdtemp(prefix="rh-hostile-")
-atexit.register(shutil.rmtree, stubs, True)
-subprocess.run(["/usr/bin/python3", "-m", "grpc_tools.protoc", "-I", "proto", "--python_out",
-                stubs, "--grpc_python_out", stubs, "radarhub/v1/radarhub.proto"], check=True)
-sys.path.insert(0, stubs)
+from ingest_proc import python_stubs, rss_mb, scrape, start_ingest  # noqa: E402
+
+stubs = python_stubs()
 import grpc  # noqa: E402
-from ingest_proc import rss_mb, start_ingest  # noqa: E402
 from radarhub.v1 import radarhub_pb2, radarhub_pb2_grpc  # noqa: E402
 
 ingest, PORTS = start_ingest(["--token", TOKEN, "--max-subscribers", "2000"], metrics=True)
@@ -40,8 +37,7 @@ threading.Thread(target=drain_log, daemon=True).start()
 
 
 def metrics():
-    page = urllib.request.urlopen(f"http://127.0.0.1:{PORTS['metrics']}/metrics", timeout=5)
-    return page.read().decode()
+    return scrape(PORTS["metrics"])
 
 
 def accepted_good():

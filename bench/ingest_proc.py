@@ -4,7 +4,11 @@ benchmark exits, also when it fails half way. Its stderr stays open for the call
 import atexit
 import os
 import re
+import shutil
 import subprocess
+import sys
+import tempfile
+import urllib.request
 
 
 def start_ingest(flags, metrics=False, ports=None):
@@ -36,3 +40,24 @@ def rss_mb(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS"):
             return int(line.split()[1]) // 1024
+
+
+def python_stubs():
+    """Compiles radarhub.proto's Python stubs into a directory removed at exit, puts it on
+    sys.path (then `from radarhub.v1 import radarhub_pb2, radarhub_pb2_grpc`) and returns it.
+    Run from the repository root."""
+    stubs = tempfile.mkdtemp(prefix="rh-stubs-")
+    atexit.register(shutil.rmtree, stubs, True)
+    subprocess.run(["/usr/bin/python3", "-m", "grpc_tools.protoc", "-I", "proto", "--python_out",
+                    stubs, "--grpc_python_out", stubs, "radarhub/v1/radarhub.proto"], check=True)
+    sys.path.insert(0, stubs)
+    return stubs
+
+
+def scrape(port):
+    """The /metrics page on `port`, or "" while nothing answers there."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as page:
+            return page.read().decode()
+    except OSError:
+        return ""

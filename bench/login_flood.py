@@ -3,9 +3,9 @@
 # seconds: how many guesses reached the token check (closed `auth`) and how many were refused at
 # accept (`auth_throttled`), and the log lines it cost (issue 14). Loopback only.
 # Usage: bench/login_flood.py   (BUILD=build SECS=20)
-import os, re, socket, threading, time, urllib.request
+import os, re, socket, threading, time
 
-from ingest_proc import start_ingest
+from ingest_proc import scrape, start_ingest
 
 os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 secs = float(os.environ.get("SECS", "20"))
@@ -23,7 +23,7 @@ while time.time() < end:
         pass  # refused at accept: reset before or while we wrote
     s.close()
     attempts += 1
-page = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % ports["metrics"]).read().decode()
+page = scrape(ports["metrics"])
 def closed(reason):
     m = re.search(r'radarhub_ingest_connections_closed_total\{reason="%s"\} (\S+)' % reason, page)
     return int(float(m.group(1))) if m else 0

@@ -175,17 +175,15 @@ bool IngestApp::StartGrpc(std::string& error, bool rebuild) {
                                           grpc_port_, error);
   if (!grpc_server_) return false;
   service_->ServeSubscribe(std::move(subscribe_queue));
-  ++grpc_generation_;
   if (!rebuild) {
-    node_health_.Start(*grpc_server_->GetHealthCheckService());
+    node_health_.Start(service::HealthOf(*grpc_server_));
     return true;
   }
-  node_health_.Attach(*grpc_server_->GetHealthCheckService(),
-                      [this](grpc::HealthCheckServiceInterface& health) {
-                        for (const registry::NodePtr& node : registry_.All()) {
-                          health.SetServingStatus("node/" + node->id(), registry_.Connected(*node));
-                        }
-                      });
+  node_health_.Attach(service::HealthOf(*grpc_server_), [this](service::HealthService& health) {
+    for (const registry::NodePtr& node : registry_.All()) {
+      health.SetServingStatus("node/" + node->id(), registry_.Connected(*node));
+    }
+  });
   return true;
 }
 

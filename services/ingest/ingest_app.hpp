@@ -66,8 +66,6 @@ class IngestApp final {
     std::lock_guard lock(service_mu_);
     return service_.get();
   }
-  // gRPC servers built so far (1 + rebuilds after its listener failed).
-  uint64_t grpc_generation() const { return grpc_generation_.load(); }
   size_t connections() const { return server_->connections(); }
 
  private:
@@ -109,9 +107,8 @@ class IngestApp final {
   uint16_t metrics_port_ = 0;
   std::mutex stop_mu_;
   bool started_ = false, stopped_ = false;  // guarded by stop_mu_
-  std::atomic<uint64_t> grpc_generation_{0};
-  uint64_t accept_failures_seen_ = 0;  // tick only
-  std::atomic<bool> stopping_{false};  // set under rebuild_mu_
+  uint64_t accept_failures_seen_ = 0;       // tick only
+  std::atomic<bool> stopping_{false};       // set under rebuild_mu_
   std::mutex rebuild_mu_;
   std::condition_variable rebuild_wanted_;
   bool rebuild_requested_ = false;  // guarded by rebuild_mu_

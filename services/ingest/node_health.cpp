@@ -3,12 +3,11 @@
 #include <boost/asio/post.hpp>
 #include <future>
 
-#include "radarhub/service/health_service.hpp"
 #include "radarhub/v1/radarhub.pb.h"
 
 namespace radarhub::ingest {
 
-void NodeHealthPublisher::Start(grpc::HealthCheckServiceInterface& health) {
+void NodeHealthPublisher::Start(service::HealthService& health) {
   health_ = &health;
   queue_ = hub_.Subscribe(hub::SubscribeRequest{.node_ids = {}, .frames = false},
                           [this] { Schedule(); });
@@ -30,9 +29,8 @@ void NodeHealthPublisher::Detach() {
   done.get_future().wait();
 }
 
-void NodeHealthPublisher::Attach(
-    grpc::HealthCheckServiceInterface& health,
-    std::function<void(grpc::HealthCheckServiceInterface&)> republish) {
+void NodeHealthPublisher::Attach(service::HealthService& health,
+                                 std::function<void(service::HealthService&)> republish) {
   std::promise<void> done;
   boost::asio::post(pump_, [&] {
     health_ = &health;
@@ -45,9 +43,7 @@ void NodeHealthPublisher::Attach(
 void NodeHealthPublisher::Forget(const std::string& node_id) {
   boost::asio::post(pump_, [this, node_id] {
     Apply();  // statuses queued before the forget (its disconnect) first
-    if (health_ != nullptr) {
-      static_cast<service::HealthService*>(health_)->Forget("node/" + node_id);
-    }
+    if (health_ != nullptr) health_->Forget("node/" + node_id);
   });
 }
 

@@ -2,8 +2,6 @@
 
 #include <utility>
 
-#include <grpcpp/health_check_service_interface.h>
-
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <functional>
@@ -12,6 +10,7 @@
 #include <vector>
 
 #include "radarhub/hub/hub.hpp"
+#include "radarhub/service/health_service.hpp"
 
 namespace radarhub::ingest {
 
@@ -24,7 +23,7 @@ class NodeHealthPublisher final {
   NodeHealthPublisher(hub::Hub& hub, boost::asio::io_context& pump) : hub_(hub), pump_(pump) {}
   ~NodeHealthPublisher() { Stop(); }
 
-  void Start(grpc::HealthCheckServiceInterface& health);
+  void Start(service::HealthService& health);
   // After Stop no update runs any more (the hub no longer wakes it); stop `pump` afterwards.
   void Stop();
   // For a gRPC server rebuilt while running: Detach returns once no update touches the old
@@ -33,8 +32,8 @@ class NodeHealthPublisher final {
   void Detach();
   // The node was forgotten: its `node/<id>` entry goes, after any status of it already queued.
   void Forget(const std::string& node_id);
-  void Attach(grpc::HealthCheckServiceInterface& health,
-              std::function<void(grpc::HealthCheckServiceInterface&)> republish);
+  void Attach(service::HealthService& health,
+              std::function<void(service::HealthService&)> republish);
 
  private:
   void Schedule();
@@ -42,8 +41,8 @@ class NodeHealthPublisher final {
 
   hub::Hub& hub_;
   boost::asio::io_context& pump_;
-  grpc::HealthCheckServiceInterface* health_ = nullptr;  // pump thread only after Start
-  std::shared_ptr<hub::SubscriberQueue> queue_;          // set by Start, then constant
+  service::HealthService* health_ = nullptr;     // pump thread only after Start
+  std::shared_ptr<hub::SubscriberQueue> queue_;  // set by Start, then constant
   bool stopped_ = false;
   std::atomic<bool> scheduled_{false};
   std::vector<hub::Delivery> batch_;  // used on the pump thread only

@@ -11,7 +11,7 @@ const char* DropReasonName(DropReason reason) {
 
 std::shared_ptr<Channel> Hub::GetChannel(std::string_view node_id, uint64_t epoch) {
   std::lock_guard lock(mu_);
-  const std::shared_ptr<Channel>& channel = GetChannelSlotLocked(node_id);
+  const std::shared_ptr<Channel>& channel = GetChannelLocked(node_id);
   if (epoch != 0) {
     std::lock_guard channel_lock(channel->mu_);
     channel->epoch_ = epoch;
@@ -19,9 +19,7 @@ std::shared_ptr<Channel> Hub::GetChannel(std::string_view node_id, uint64_t epoc
   return channel;
 }
 
-Channel& Hub::GetChannelLocked(std::string_view node_id) { return *GetChannelSlotLocked(node_id); }
-
-const std::shared_ptr<Channel>& Hub::GetChannelSlotLocked(std::string_view node_id) {
+const std::shared_ptr<Channel>& Hub::GetChannelLocked(std::string_view node_id) {
   auto& slot = channels_[std::string(node_id)];
   if (!slot) {
     slot.reset(new Channel(std::string(node_id)));
@@ -116,13 +114,13 @@ void Hub::RefreshStatus(Channel& channel, EventPtr status) {
 }
 
 void Hub::ReplayLocked(Channel& channel, const Resume* resume, SubscriberQueue& queue) const {
-  const size_t n = channel.ring_.size();
-  auto at = [&](size_t i) -> const EventPtr& { return channel.ring_[i]; };
-  const uint64_t lo = n != 0 ? at(0)->sequence : 0;
-  const uint64_t hi = n != 0 ? at(n - 1)->sequence : 0;
+  const std::deque<EventPtr>& ring = channel.ring_;
+  const size_t n = ring.size();
+  const uint64_t lo = n != 0 ? ring.front()->sequence : 0;
+  const uint64_t hi = n != 0 ? ring.back()->sequence : 0;
   const NodeName& node = channel.name_;
   if (resume == nullptr) {
-    if (n != 0) queue.PushSnapshot(node, at(n - 1));
+    if (n != 0) queue.PushSnapshot(node, ring.back());
     return;
   }
   size_t start = 0;
@@ -136,7 +134,7 @@ void Hub::ReplayLocked(Channel& channel, const Resume* resume, SubscriberQueue& 
   } else {
     start = static_cast<size_t>(resume->after_sequence + 1 - lo);
   }
-  for (size_t i = start; i < n; ++i) queue.PushSnapshot(node, at(i));
+  for (size_t i = start; i < n; ++i) queue.PushSnapshot(node, ring[i]);
 }
 
 std::shared_ptr<SubscriberQueue> Hub::Subscribe(const SubscribeRequest& request,
@@ -153,7 +151,7 @@ std::shared_ptr<SubscriberQueue> Hub::Subscribe(const SubscribeRequest& request,
     wildcard_.push_back(queue);
   } else {
     for (const std::string& id : request.node_ids) {
-      Channel* channel = &GetChannelLocked(id);
+      Channel* channel = GetChannelLocked(id).get();
       if (std::find(channels.begin(), channels.end(), channel) == channels.end()) {
         channels.push_back(channel);
         ++channel->named_;

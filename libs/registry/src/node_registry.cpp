@@ -45,7 +45,7 @@ NodePtr NodeRegistry::GetWithin(std::string_view node_id, size_t max_nodes) {
   auto node = std::make_shared<Node>(std::string(node_id), epoch,
                                      hub_ != nullptr ? hub_->GetChannel(node_id, epoch) : nullptr);
   nodes_.emplace(std::string(node_id), node);
-  order_.push_back(node.get());
+  order_.push_back(node);
   return node;
 }
 
@@ -57,10 +57,7 @@ NodePtr NodeRegistry::Find(std::string_view node_id) const {
 
 std::vector<NodePtr> NodeRegistry::All() const {
   std::shared_lock lock(mu_);
-  std::vector<NodePtr> all;
-  all.reserve(order_.size());
-  for (Node* node : order_) all.push_back(nodes_.find(node->id_)->second);
-  return all;
+  return order_;
 }
 
 size_t NodeRegistry::size() const {
@@ -77,7 +74,7 @@ bool NodeRegistry::Forget(std::string_view node_id, WallClock::time_point discon
   std::lock_guard node_lock(node->mu_);
   if (node->connected_ || node->owner_ != 0 || node->since_ > disconnected_by) return false;
   node->forgotten_ = true;
-  std::erase(order_, node.get());
+  std::erase(order_, node);
   nodes_.erase(it);
   ++forgotten_;
   if (hub_ != nullptr) hub_->Forget(node_id);

@@ -113,8 +113,7 @@ class Hub final {
   const HubSettings& settings() const { return settings_; }
 
  private:
-  Channel& GetChannelLocked(std::string_view node_id);
-  const std::shared_ptr<Channel>& GetChannelSlotLocked(std::string_view node_id);
+  const std::shared_ptr<Channel>& GetChannelLocked(std::string_view node_id);
   // Clears the ring of a channel whose lock is held.
   void DropRingLocked(Channel& channel);
   void ReplayLocked(Channel& channel, const Resume* resume, SubscriberQueue& queue) const;

@@ -152,9 +152,9 @@ class NodeRegistry final {
   hub::Hub* const hub_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, NodePtr> nodes_;  // guarded by mu_
-  std::vector<Node*> order_;  // guarded by mu_: every node, in registration order (cheap walks)
-  uint64_t forgotten_ = 0;    // guarded by mu_: nodes forgotten so far
-  uint64_t registered_ = 0;   // guarded by mu_: nodes registered so far
+  std::vector<NodePtr> order_;  // guarded by mu_: every node, in registration order (cheap walks)
+  uint64_t forgotten_ = 0;      // guarded by mu_: nodes forgotten so far
+  uint64_t registered_ = 0;     // guarded by mu_: nodes registered so far
 };
 
 void ToTimestamp(WallClock::time_point t, google::protobuf::Timestamp& out);
@@ -165,7 +165,7 @@ std::vector<std::string> NodeRegistry::ForgetIdle(WallClock::time_point disconne
   std::vector<std::string> candidates;
   {
     std::shared_lock lock(mu_);
-    for (Node* node : order_) {
+    for (const NodePtr& node : order_) {
       std::lock_guard node_lock(node->mu_);
       // A node that never connected (listed, or its hello under way) has no since_ yet.
       if (!node->connected_ && node->since_ != WallClock::time_point{} &&
