@@ -46,7 +46,9 @@ PROJECT = "radarhub-stack-test"
 IMAGE = "localhost/radarhub:latest"
 BASES = ("localhost/debian:bookworm", "localhost/debian:bookworm-slim")
 NODES = ("radar1", "radar2", "radar3")
-PUBLISHED = (30050, 50051, 9105, 50061, 9106, 9090)
+# Where docker-compose.yml publishes (the monitoring ports on this host only).
+PUBLISHED = (("0.0.0.0", 30050), ("0.0.0.0", 50051), ("127.0.0.1", 9105), ("0.0.0.0", 50061),
+             ("127.0.0.1", 9106), ("127.0.0.1", 9090))
 PROMETHEUS_STAND_IN = "localhost/radarhub-test/prometheus:debian"
 PROMETHEUS_CONTAINERFILE = """FROM debian:bookworm-slim
 RUN apt-get update \\
@@ -173,11 +175,33 @@ problems = [l for l in lines[1:] if l.strip()]
 check(not problems, f"image runtime stage: {problems}")
 
 # --- The stack: docker-compose.yml through podman's Docker-compatible API. ---
-for port in PUBLISHED:
+
+
+def bindable(address, port):
+    """Whether podman can listen there: a listener, but also an outgoing connection's local port
+    (an earlier test's, in TIME_WAIT for 60 s after it closed) stands in its way."""
     with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Go's net.Listen does
+        try:
+            s.bind((address, port))
+            s.listen()
+            return True
+        except OSError:
+            return False
+
+
+for address, port in PUBLISHED:
+    with socket.socket() as s:
         if s.connect_ex(("127.0.0.1", port)) == 0:
             fail_now(f"port {port} is in use on this host: the stack publishes it")
+    # The tests before this one make tens of thousands of loopback connections; 50051 and 50061
+    # lie in the ephemeral range, so one may still be a closed connection's local port.
+    if not bindable(address, port):
+        held = run("ss", "-tanH", f"sport = :{port}", check_rc=False).stdout.strip()
+        print(f"port {port} is held by connections, waiting for them to end:\n{held[:500]}")
+        if not wait_for(f"port {port} free", lambda: bindable(address, port), 90):
+            fail_now(f"port {port} still held:\n"
+                     + run("ss", "-tanpH", f"sport = :{port}", check_rc=False).stdout[:2000])
 
 stack = os.path.join(work, "stack")
 os.makedirs(stack)
