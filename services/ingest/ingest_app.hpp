@@ -67,6 +67,7 @@ class IngestApp final {
     return service_.get();
   }
   size_t connections() const { return server_->connections(); }
+  size_t pending_connections() const { return server_->pending_connections(); }
 
  private:
   void ScheduleTick();

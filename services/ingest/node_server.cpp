@@ -110,6 +110,13 @@ size_t NodeServer::connections() const {
   return connections_.size();
 }
 
+size_t NodeServer::pending_connections() const {
+  std::lock_guard lock(mu_);
+  size_t pending = 0;
+  for (const auto& [address, count] : pending_) pending += count;
+  return pending;
+}
+
 void NodeServer::Supersede(uint64_t connection_id) {
   Close(connection_id, CloseReason::kSuperseded);
 }

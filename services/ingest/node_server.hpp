@@ -34,6 +34,8 @@ class NodeServer final : public ConnectionOwner {
   void Stop(std::chrono::milliseconds grace);
 
   size_t connections() const;
+  // Of those, the ones that have not said hello yet.
+  size_t pending_connections() const;
   // Closes a connection (thread-safe; the close runs on its thread). False if it is gone already.
   bool Close(uint64_t connection_id, CloseReason reason);
 
