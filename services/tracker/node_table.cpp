@@ -78,7 +78,7 @@ void TrackedNode::RunBatch() {
 }
 
 void TrackedNode::Tick(std::chrono::system_clock::time_point now) {
-  if (draining_.load()) return;
+  if (draining_.load() || !stage_->TickDue(now)) return;
   asio::post(strand_, [weak = weak_from_this(), now] {
     if (const auto self = weak.lock()) self->stage_->Tick(now);
   });

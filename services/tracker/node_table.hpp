@@ -31,6 +31,9 @@ class FrameStage {
   virtual void Process(v1::DetectionFrame& frame) = 0;
   // About once a second, frames or not: tracks coast and expire when a node falls silent.
   virtual void Tick(std::chrono::system_clock::time_point /*now*/) {}
+  // From any thread: false when a Tick at `now` would do nothing, so none need be scheduled (at
+  // 10,000 nodes a tick is a worker's wake-up as costly as a frame's).
+  virtual bool TickDue(std::chrono::system_clock::time_point /*now*/) const { return true; }
   // The node's last frame is processed (shutdown, after the workers ended): write what is held.
   virtual void Finish() {}
   virtual TrackCounts counts() const { return {}; }
@@ -68,7 +71,7 @@ class TrackedNode final : public std::enable_shared_from_this<TrackedNode> {
 
   // Connects the receiver to the workers: from now on every queued frame gets processed.
   void Start();
-  // Runs the stage's tick on the node's strand.
+  // Runs the stage's tick on the node's strand, when it is due.
   void Tick(std::chrono::system_clock::time_point now);
   // The node was forgotten (no longer in the table): the receiver takes nothing more, and the
   // stage finishes on the node's strand, after any batch still running (track files written).

@@ -24,6 +24,7 @@ class TrackFileWriter final {
   // Appends what is buffered when a second has passed since the last write (or `force`).
   void Flush(std::chrono::steady_clock::time_point now, bool force = false);
 
+  bool pending() const { return !pending_.empty(); }  // lines buffered, not yet written
   uint64_t lines_written() const { return lines_written_; }
   uint64_t lines_lost() const { return lines_lost_; }  // write errors (logged, rate-limited)
   // The node's folder: its id, with "." and ".." escaped (they are valid node ids).

@@ -67,6 +67,22 @@ void TrackingStage::Process(v1::DetectionFrame& frame) {
   last_frame_ms_ = frame.timestamp_ms();
   last_frame_wall_ = std::chrono::system_clock::now();
   metrics_.FrameProcessed();
+  UpdateTickDue();
+}
+
+// A tick left out is one that would have returned at once: its node clock (the last frame's
+// timestamp plus the wall time since it came, in whole ms) is not yet TickQuietMs past the last
+// frame the tracker processed.
+void TrackingStage::UpdateTickDue() {
+  const bool files_pending = tracking_.files() != nullptr && tracking_.files()->pending();
+  const auto due = last_frame_wall_ + std::chrono::milliseconds(tracking_.TickQuietMs());
+  tick_due_ns_.store(files_pending ? 0 : std::chrono::nanoseconds(due.time_since_epoch()).count(),
+                     std::memory_order_relaxed);
+}
+
+bool TrackingStage::TickDue(std::chrono::system_clock::time_point now) const {
+  return std::chrono::nanoseconds(now.time_since_epoch()).count() >=
+         tick_due_ns_.load(std::memory_order_relaxed);
 }
 
 void TrackingStage::Tick(std::chrono::system_clock::time_point now) {
@@ -74,6 +90,7 @@ void TrackingStage::Tick(std::chrono::system_clock::time_point now) {
   const auto silent =
       std::chrono::duration_cast<std::chrono::milliseconds>(now - last_frame_wall_).count();
   tracking_.Tick(last_frame_ms_ + std::max<int64_t>(silent, 0), std::chrono::steady_clock::now());
+  UpdateTickDue();
 }
 
 }  // namespace radarhub::tracker

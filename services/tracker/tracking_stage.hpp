@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -44,6 +45,8 @@ class NodeTracking final {
 
   TrackCounts counts() const;
   const TrackFileWriter* files() const { return files_ ? &*files_ : nullptr; }
+  // How long after the last frame a Tick first changes the tracks.
+  int64_t TickQuietMs() const { return tracker_.TickQuietMs(); }
 
  private:
   void Publish(tracking::FrameResult& result);
@@ -64,6 +67,7 @@ class TrackingStage final : public FrameStage {
 
   void Process(v1::DetectionFrame& frame) override;
   void Tick(std::chrono::system_clock::time_point now) override;
+  bool TickDue(std::chrono::system_clock::time_point now) const override;
   void Finish() override { tracking_.Flush(); }
   TrackCounts counts() const override { return tracking_.counts(); }
 
@@ -73,6 +77,10 @@ class TrackingStage final : public FrameStage {
   bool has_frame_ = false;
   int64_t last_frame_ms_ = 0;
   std::chrono::system_clock::time_point last_frame_wall_{};
+  // When a Tick first has work (system clock, ns): never before the first frame; at once while
+  // track lines wait to be written; else once frames are TickQuietMs late. Set on the worker.
+  std::atomic<int64_t> tick_due_ns_{INT64_MAX};
+  void UpdateTickDue();
 };
 
 }  // namespace radarhub::tracker

@@ -111,6 +111,10 @@ class MultiTargetTracker::Impl {
 
   FrameResult& Process(const Frame& frame);
   FrameResult& Tick(int64_t now_ms);
+  // Confirmed tracks coast once frames are half an interval late.
+  double TickQuietMs() const {
+    return 1.5 * 1000.0 * (frame_interval_s_ > 0 ? frame_interval_s_ : 1.0);
+  }
   std::vector<TrackState> Tracks() const;
   double ClutterDensity() const {
     return std::max(clutter_per_frame_, 0.5) / (s_.area_delay_km * s_.area_doppler_hz);
@@ -620,8 +624,7 @@ FrameResult& MultiTargetTracker::Impl::Tick(int64_t now_ms) {
   result_.deleted.clear();
   result_.timestamp_ms = now_ms;
   result_.processed = false;
-  const double interval_ms = 1000.0 * (frame_interval_s_ > 0 ? frame_interval_s_ : 1.0);
-  if (!has_frame_ || static_cast<double>(now_ms - last_ms_) < 1.5 * interval_ms) return result_;
+  if (!has_frame_ || static_cast<double>(now_ms - last_ms_) < TickQuietMs()) return result_;
   bool changed = false;
   for (Track& t : tracks_) {
     if (t.status == TrackStatus::kConfirmed) {
@@ -650,6 +653,9 @@ MultiTargetTracker& MultiTargetTracker::operator=(MultiTargetTracker&&) noexcept
 
 FrameResult& MultiTargetTracker::Process(const Frame& frame) { return impl_->Process(frame); }
 FrameResult& MultiTargetTracker::Tick(int64_t now_ms) { return impl_->Tick(now_ms); }
+int64_t MultiTargetTracker::TickQuietMs() const {
+  return static_cast<int64_t>(impl_->TickQuietMs());  // rounded down: never past the first change
+}
 std::vector<TrackState> MultiTargetTracker::Tracks() const { return impl_->Tracks(); }
 const TrackerSettings& MultiTargetTracker::settings() const { return impl_->settings(); }
 double MultiTargetTracker::clutter_density() const { return impl_->ClutterDensity(); }

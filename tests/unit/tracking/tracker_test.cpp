@@ -321,6 +321,18 @@ TEST(TrackerTest, WhenFramesStopTicksCoastThenDeleteTracks) {
   EXPECT_TRUE(tracker.Tracks().empty());
 }
 
+TEST(TrackerTest, NoTickBeforeTickQuietMsChangesAnything) {
+  MultiTargetTracker tracker;
+  const Target target{60, -0.15};
+  for (int k = 0; k < 10; ++k) tracker.Process(FrameAt(k, {target.At(k)}));
+  const int64_t last = kStartMs + 9000;
+  ASSERT_EQ(tracker.TickQuietMs(), 1500);  // frames 1 s apart
+  EXPECT_FALSE(tracker.Tick(last + tracker.TickQuietMs() - 1).processed);
+  const FrameResult& late = tracker.Tick(last + tracker.TickQuietMs());
+  ASSERT_TRUE(late.processed);
+  EXPECT_EQ(late.tracks.at(0).status, TrackStatus::kCoasting);
+}
+
 TEST(TrackerTest, WeakAndOutOfRangeDetectionsAreIgnored) {
   MultiTargetTracker tracker;
   const FrameResult& r = tracker.Process(FrameAt(

@@ -39,6 +39,9 @@ class MultiTargetTracker final {
   // and confirmed tracks that missed an expected frame turn coasting. Returns an empty result
   // (no tracks) when nothing changed.
   FrameResult& Tick(int64_t now_ms);
+  // How long after the last frame (ms) a Tick first changes anything: before then it returns at
+  // once, so a caller may leave it out.
+  int64_t TickQuietMs() const;
 
   // Every live track, as of the last Process or Tick.
   std::vector<TrackState> Tracks() const;
