@@ -84,7 +84,11 @@ uint64_t NodeReceiver::LastSequence(uint64_t epoch) const {
 
 std::optional<v1::DetectionFrame> NodeReceiver::Receive(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  ready_.wait_for(lock, timeout, [this] { return closed_ || !queue_.empty(); });
+  // A wait of 0 ms would still be a futex call that sleeps the thread until its timer fires: the
+  // workers ask with 0 ms after each batch, so it cost them a context switch per frame.
+  if (timeout > std::chrono::milliseconds::zero()) {
+    ready_.wait_for(lock, timeout, [this] { return closed_ || !queue_.empty(); });
+  }
   if (closed_ || queue_.empty()) return std::nullopt;
   v1::DetectionFrame frame = std::move(queue_.front());
   queue_.pop_front();

@@ -1,6 +1,7 @@
 #include "radarhub/receiver/node_receiver.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <thread>
@@ -28,6 +29,17 @@ TEST(NodeReceiverTest, DeliversInOrderAndTimesOutWhenEmpty) {
   EXPECT_EQ(r.Receive(0ms)->sequence(), 2u);
   EXPECT_FALSE(r.Receive(10ms).has_value());
   EXPECT_EQ(r.counters().received, 2u);
+}
+
+// The workers ask with 0 ms once a batch has emptied the queue: that must not put the thread to
+// sleep (a futex wait until an expired timer fires), or every frame costs a context switch.
+TEST(NodeReceiverTest, AskingAnEmptyQueueWithoutTimeoutNeverSleeps) {
+  NodeReceiver r("radar1", {.queue_size = 10});
+  rusage before{}, after{};
+  ASSERT_EQ(getrusage(RUSAGE_THREAD, &before), 0);
+  for (int i = 0; i < 1000; ++i) ASSERT_FALSE(r.Receive(0ms).has_value());
+  ASSERT_EQ(getrusage(RUSAGE_THREAD, &after), 0);
+  EXPECT_LT(after.ru_nvcsw - before.ru_nvcsw, 10) << "voluntary context switches";
 }
 
 TEST(NodeReceiverTest, FullQueueDropsTheOldestAndCountsIt) {
