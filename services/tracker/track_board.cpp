@@ -32,11 +32,13 @@ void TrackBoard::Publish(const std::string& node_id, tracking::FrameResult&& res
   tracks->timestamp_ms = result.timestamp_ms;
   tracks->tracks = std::move(result.tracks);
   tracks->deleted = std::move(result.deleted);
+  std::shared_ptr<const NodeTracks> replaced = tracks;
   {
     std::lock_guard lock(mu_);
     tracks->version = ++last_version_;
-    latest_[node_id] = tracks;
+    latest_[node_id].swap(replaced);
   }
+  replaced.reset();  // outside the lock: freeing a node's lists is not free
   if (streamer_count_.load() == 0) return;  // nobody streams: no hop to the control thread
   asio::post(control_, [this, tracks = std::shared_ptr<const NodeTracks>(std::move(tracks))] {
     for (TrackStreamer* s : streamers_) {
@@ -58,13 +60,19 @@ void TrackBoard::Provisioned(const std::string& node_id) {
 std::vector<std::shared_ptr<const NodeTracks>> TrackBoard::Latest(
     const std::set<std::string>& node_ids) const {
   std::vector<std::shared_ptr<const NodeTracks>> out;
-  std::lock_guard lock(mu_);
   if (node_ids.empty()) {
-    for (const auto& [id, tracks] : latest_) out.push_back(tracks);
-  } else {
-    for (const std::string& id : node_ids) {
-      if (const auto it = latest_.find(id); it != latest_.end()) out.push_back(it->second);
+    {
+      std::lock_guard lock(mu_);
+      out.reserve(latest_.size());
+      for (const auto& [id, tracks] : latest_) out.push_back(tracks);
     }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a->node_id < b->node_id; });
+    return out;
+  }
+  std::lock_guard lock(mu_);
+  for (const std::string& id : node_ids) {  // a set: by node id already
+    if (const auto it = latest_.find(id); it != latest_.end()) out.push_back(it->second);
   }
   return out;
 }

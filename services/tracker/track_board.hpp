@@ -71,7 +71,8 @@ class TrackBoard final {
  private:
   const boost::asio::any_io_executor control_;
   mutable std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const NodeTracks>> latest_;  // guarded by mu_
+  // guarded by mu_; hashed, as every frame of every node looks its node up here
+  std::unordered_map<std::string, std::shared_ptr<const NodeTracks>> latest_;
   // Board-wide, so a node's versions keep rising when it is forgotten and tracked again.
   uint64_t last_version_ = 0;              // guarded by mu_
   std::vector<TrackStreamer*> streamers_;  // control thread
