@@ -71,6 +71,9 @@ class IngestApp final {
 
  private:
   void ScheduleTick();
+  // One slice of the 1 Hz node tick (rates and the statuses new subscribers get), from `cursor`
+  // on; the rest follows in later turns of the I/O thread.
+  void TickNodes(size_t cursor);
   // Under stop_mu_. `rebuild`: the server replaces one that failed (same port; node health
   // entries carried over).
   bool StartGrpc(std::string& error, bool rebuild = false);
@@ -109,6 +112,7 @@ class IngestApp final {
   std::mutex stop_mu_;
   bool started_ = false, stopped_ = false;  // guarded by stop_mu_
   uint64_t accept_failures_seen_ = 0;       // tick only
+  bool node_walk_running_ = false;          // tick only: TickNodes has slices left
   std::atomic<bool> stopping_{false};       // set under rebuild_mu_
   std::mutex rebuild_mu_;
   std::condition_variable rebuild_wanted_;

@@ -38,7 +38,7 @@ void TrackBoard::Publish(const std::string& node_id, tracking::FrameResult&& res
     tracks->version = ++last_version_;
     latest_[node_id].swap(replaced);
   }
-  replaced.reset();  // outside the lock: freeing a node's lists is not free
+  replaced.reset();  // outside the lock: freeing a node's lists takes a while
   if (streamer_count_.load() == 0) return;  // nobody streams: no hop to the control thread
   asio::post(control_, [this, tracks = std::shared_ptr<const NodeTracks>(std::move(tracks))] {
     for (TrackStreamer* s : streamers_) {

@@ -106,8 +106,18 @@ void NodeRegistry::Heartbeat(Node& node, size_t bytes, const std::string_view* a
 }
 
 std::vector<NodePtr> NodeRegistry::TickRates(WallClock::time_point now) {
+  size_t cursor = 0;
+  return TickRates(now, cursor, SIZE_MAX);
+}
+
+std::vector<NodePtr> NodeRegistry::TickRates(WallClock::time_point now, size_t& cursor,
+                                             size_t max_nodes) {
   std::vector<NodePtr> changed;
-  for (NodePtr& node : All()) {
+  std::shared_lock registry_lock(mu_);
+  const size_t begin = std::min(cursor, order_.size());
+  const size_t end = begin + std::min(max_nodes, order_.size() - begin);
+  for (size_t i = begin; i < end; ++i) {
+    const NodePtr& node = order_[i];
     std::lock_guard lock(node->mu_);
     const bool moved = node->counters_.bytes_received != node->bytes_at_tick_ ||
                        node->frames_per_second_ != 0 || node->bytes_per_second_ != 0;
@@ -123,6 +133,7 @@ std::vector<NodePtr> NodeRegistry::TickRates(WallClock::time_point now) {
     node->frames_at_tick_ = node->counters_.frames_accepted;
     node->bytes_at_tick_ = node->counters_.bytes_received;
   }
+  cursor = end < order_.size() ? end : 0;
   return changed;
 }
 

@@ -184,6 +184,33 @@ TEST(NodeRegistryTest, RatesOverTheLastSecond) {
   EXPECT_DOUBLE_EQ(s.frames_per_second(), 0.0);
 }
 
+// The ingest ticks 10,000 nodes in slices between node reads: the slices together tick every
+// node once, in registration order, and the cursor says when the walk is over.
+TEST(NodeRegistryTest, RatesTickInSlicesThatCoverEveryNodeOnce) {
+  NodeRegistry r(1);
+  std::vector<Node*> nodes;
+  for (int i = 0; i < 5; ++i) {
+    nodes.push_back(r.Get("radar" + std::to_string(i)).get());
+    r.Attach(*nodes.back(), static_cast<uint64_t>(i) + 1, "p", kT0, [](auto&) {});
+  }
+  r.TickRates(kT0);
+  for (size_t i = 0; i < nodes.size(); ++i) {  // node i sends i + 1 frames
+    for (size_t k = 0; k <= i; ++k) Accept(r, *nodes[i], i + 1, static_cast<int64_t>(k) + 1);
+  }
+  size_t cursor = 0;
+  std::vector<std::string> ticked;
+  for (int slice = 0; slice < 3; ++slice) {
+    for (const NodePtr& n : r.TickRates(kT0 + 1s, cursor, 2)) ticked.push_back(n->id());
+    EXPECT_EQ(cursor, slice < 2 ? 2u * (static_cast<size_t>(slice) + 1) : 0u);
+  }
+  EXPECT_EQ(ticked, (std::vector<std::string>{"radar0", "radar1", "radar2", "radar3", "radar4"}));
+  for (int i = 0; i < 5; ++i) {
+    v1::NodeStatus s;
+    r.FillStatus(*nodes[static_cast<size_t>(i)], s);
+    EXPECT_DOUBLE_EQ(s.frames_per_second(), i + 1.0);
+  }
+}
+
 TEST(NodeRegistryTest, HeartbeatKeepsLatestAdvertisement) {
   NodeRegistry r(1);
   Node& n = *r.Get("radar1");

@@ -93,9 +93,9 @@ TEST(TrackedNodeTest, ATickNotDueIsNeverScheduled) {
   std::atomic<bool> due{false};
   std::atomic<int> ticks{0};
   auto workers = std::make_shared<NodeWorkers>(1);
-  auto node = std::make_shared<TrackedNode>("radar1", receiver::ReceiverSettings{},
-                                            std::make_unique<CountingStage>(due, ticks), nullptr,
-                                            workers);
+  auto node =
+      std::make_shared<TrackedNode>("radar1", receiver::ReceiverSettings{},
+                                    std::make_unique<CountingStage>(due, ticks), nullptr, workers);
   node->Start();
   node->Tick(Wall::now());
   due = true;

@@ -136,6 +136,12 @@ class NodeRegistry final {
   // Recomputes every node's rates over the time since the previous tick (call at 1 Hz). Returns
   // the nodes whose counters or rates changed, so idle nodes cost nothing downstream.
   std::vector<NodePtr> TickRates(WallClock::time_point now);
+  // The same for at most `max_nodes` nodes from `cursor` on (in registration order), so a caller
+  // on an I/O thread can spread 10,000 nodes' tick over many short turns. Advances `cursor`, and
+  // sets it to 0 once the walk has passed the last node. A node registered or forgotten meanwhile
+  // shifts the walk by one: a node may be ticked twice or skipped once, and its rate is then over
+  // the time that really passed.
+  std::vector<NodePtr> TickRates(WallClock::time_point now, size_t& cursor, size_t max_nodes);
 
   void FillStatus(const Node& node, v1::NodeStatus& status) const;
   // Calls use(status) under the node's lock, so a status stored for later (the hub's snapshot)
