@@ -1,6 +1,9 @@
 #pragma once
 
+#include <cstdio>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace radarhub::bench {
 
@@ -13,6 +16,33 @@ inline std::string SampleFrame(const std::string& node, long long timestamp) {
          R"("snr":[12.08,9.43,17.92,10.55,8.61,21.37,13.04,9.98,15.77,11.26],)"
          R"("adsb":[{"hex":"4ca100","flight":"SIM1","alt_baro":30000,"lat":53.1,"lon":-6.2},)"
          R"(null,null,null,null,null,null,null,null,null]})";
+}
+
+// `count` frames shaped like SampleFrame whose numbers vary as `radarhub node` writes them (delay
+// 1-200 km to 3 decimals, Doppler +-300 Hz and SNR 8-25 dB to 2), so that a benchmark cycling
+// through them meets digit counts the branch predictor cannot learn, as the ingest does.
+inline std::vector<std::string> VariedFrames(const std::string& node, size_t count) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> delay(1, 200), doppler(-300, 300), snr(8, 25);
+  const auto list = [&](std::uniform_real_distribution<double>& d, int decimals) {
+    std::string out;
+    char number[32];
+    for (int i = 0; i < 10; ++i) {
+      std::snprintf(number, sizeof number, "%s%.*f", i ? "," : "", decimals, d(rng));
+      out += number;
+    }
+    return out;
+  };
+  std::vector<std::string> frames;
+  for (size_t i = 0; i < count; ++i) {
+    frames.push_back(R"({"node_id":")" + node + R"(","token":"0123456789abcdef","timestamp":)" +
+                     std::to_string(1768932172478 + static_cast<long long>(i)) + R"(,"delay":[)" +
+                     list(delay, 3) + R"(],"doppler":[)" + list(doppler, 2) + R"(],"snr":[)" +
+                     list(snr, 2) +
+                     R"(],"adsb":[{"hex":"4ca100","flight":"SIM1","alt_baro":30000,"lat":53.1,)"
+                     R"("lon":-6.2},null,null,null,null,null,null,null,null,null]})");
+  }
+  return frames;
 }
 
 }  // namespace radarhub::bench
