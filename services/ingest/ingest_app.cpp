@@ -102,8 +102,6 @@ bool IngestApp::Start(std::string& error) {
   return true;
 }
 
-// At 1 Hz: recompute rates, and refresh the status new subscribers start with for the nodes
-// that changed (idle nodes cost nothing).
 namespace {
 // Nodes ticked per turn of the I/O thread. All 10,000 in one turn held node reads back for 30-50
 // ms every second (the tail of node write -> tracker at 10,000 nodes); a slice takes well under
@@ -124,6 +122,8 @@ void IngestApp::TickNodes(size_t cursor) {
   }
 }
 
+// At 1 Hz: recompute rates, and refresh the status new subscribers start with for the nodes
+// that changed (idle nodes cost nothing).
 void IngestApp::ScheduleTick() {
   tick_timer_.expires_after(std::chrono::seconds(1));
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
