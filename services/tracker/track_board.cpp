@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <utility>
 
 #include "track_convert.hpp"
 
@@ -32,11 +33,11 @@ void TrackBoard::Publish(const std::string& node_id, tracking::FrameResult&& res
   tracks->timestamp_ms = result.timestamp_ms;
   tracks->tracks = std::move(result.tracks);
   tracks->deleted = std::move(result.deleted);
-  std::shared_ptr<const NodeTracks> replaced = tracks;
+  std::shared_ptr<const NodeTracks> replaced;
   {
     std::lock_guard lock(mu_);
     tracks->version = ++last_version_;
-    latest_[node_id].swap(replaced);
+    replaced = std::exchange(latest_[node_id], tracks);
   }
   replaced.reset();  // outside the lock: freeing a node's lists takes a while
   if (streamer_count_.load() == 0) return;  // nobody streams: no hop to the control thread
