@@ -345,10 +345,12 @@ void Connection::Shutdown(CloseReason reason, std::string_view detail) {
     common::Logger::Write(expected ? common::LogLevel::kInfo : common::LogLevel::kWarn,
                           "connection closed", fields);
   }
+  // The server forgets the connection (and counts a failed login against its address) before the
+  // socket closes, so a peer that sees the close and connects again meets the throttle it earned.
+  owner_.Closed(id_, reason);
   boost::system::error_code ignored;
   socket_.close(ignored);
   timer_.cancel();
-  owner_.Closed(id_, reason);
 }
 
 }  // namespace radarhub::ingest
