@@ -17,7 +17,11 @@ COPY libs libs
 COPY services services
 COPY tools tools
 COPY bench bench
+# The context has no .git: `--build-arg RADARHUB_GIT_COMMIT=$(git rev-parse --short=12 HEAD)` names
+# the commit that --version and radarhub_build_info report.
+ARG RADARHUB_GIT_COMMIT=unknown
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+      -DRADARHUB_GIT_COMMIT="$RADARHUB_GIT_COMMIT" \
  && ninja -C /build radarhub-ingest radarhub-tracker radarhub \
  && install -D -m 0755 -t /out/usr/local/bin /build/services/ingest/radarhub-ingest \
       /build/services/tracker/radarhub-tracker /build/tools/radarhub

@@ -11,13 +11,15 @@ RADARHUB_TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 export RADARHUB_TOKEN
 
 pids=()
+# Ctrl-C, kill, or the terminal closing (SIGHUP: the ingest takes that as "reload tokens" and
+# would stay, holding the ports): every child gets SIGTERM and is waited for.
 cleanup() {
-  trap - INT TERM EXIT
+  trap - INT TERM HUP EXIT
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  echo "stopped; logs in $logs"
+  echo "stopped; logs in $logs" 2>/dev/null || true  # the terminal may be gone
 }
-trap cleanup INT TERM EXIT
+trap cleanup INT TERM HUP EXIT
 
 # started LOG: waits until the service logging to LOG listens (its last listener is metrics).
 started() {
@@ -43,4 +45,8 @@ echo "ingest on 127.0.0.1:30050 (nodes), :50051 (gRPC), :9105 (metrics);" \
 echo "in another shell: $build/tools/radarhub watch --nodes radar3" \
   " |  $build/tools/radarhub health --service node/radar3"
 echo "tracks: $logs/tracks/<node>/<day>.jsonl; truth: $logs/truth.jsonl"
-"$build/tools/radarhub" status --metrics 127.0.0.1:9105 --tracker 127.0.0.1:50061 --interval 1s
+# In the background and waited for: bash runs a trap only once its foreground command has ended,
+# but `wait` returns at once when a signal comes.
+"$build/tools/radarhub" status --metrics 127.0.0.1:9105 --tracker 127.0.0.1:50061 --interval 1s &
+pids+=($!)
+wait "$!"

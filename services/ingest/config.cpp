@@ -21,7 +21,8 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
       ->check(CLI::Range(1, 256));
   cli.Add("--max-line-bytes", c.max_line_bytes, "longest accepted line, newline excluded")
       ->check(CLI::Range(size_t{64}, size_t{1} << 30));
-  cli.Add("--max-detections", c.max_detections, "most detections in one frame");
+  cli.Add("--max-detections", c.max_detections, "most detections in one frame")
+      ->check(CLI::Range(size_t{1}, size_t{1000000}));
   cli.Add("--auth-timeout", auth_timeout, "time to complete the first line");
   cli.Add("--idle-timeout", idle_timeout, "close connections silent this long");
   cli.Add("--max-connections", c.max_connections,
@@ -43,17 +44,14 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
           "grows past 64 KiB is dropped (before the hello: the connection is closed)")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(size_t{1} << 20, size_t{1} << 40));
-  app.add_flag("--tcp-nodelay,!--no-tcp-nodelay", c.tcp_nodelay, "TCP_NODELAY on node sockets")
-      ->envname("RADARHUB_TCP_NODELAY");
+  cli.Switch("--tcp-nodelay", c.tcp_nodelay, "TCP_NODELAY on node sockets", true);
   cli.Add("--tokens-file", c.tokens_file, "node tokens: 'node_id token' lines, '* token' shared");
   app.add_option("--token", c.token, "shared node token (prefer RADARHUB_TOKEN)")
       ->envname("RADARHUB_TOKEN");
-  app.add_flag("--auto-provision,!--no-auto-provision", c.auto_provision,
-               "register unknown nodes that present the shared token")
-      ->envname("RADARHUB_AUTO_PROVISION");
-  app.add_flag("--allow-unauthenticated", c.allow_unauthenticated,
-               "accept nodes when no token is configured")
-      ->envname("RADARHUB_ALLOW_UNAUTHENTICATED");
+  cli.Switch("--auto-provision", c.auto_provision,
+             "register unknown nodes that present the shared token", true);
+  cli.Switch("--allow-unauthenticated", c.allow_unauthenticated,
+             "accept nodes when no token is configured");
   cli.Add("--replay-frames", c.replay_frames, "frames kept per node for resume, at most")
       ->check(CLI::Range(size_t{1}, size_t{1} << 24));
   cli.Add("--replay-memory", c.replay_memory,
@@ -70,7 +68,8 @@ std::optional<IngestConfig> ParseIngestCommandLine(int argc, char** argv, int& e
       ->check(CLI::Range(size_t{1} << 20, size_t{1} << 40));
   cli.Add("--max-batch", c.max_batch, "most events in one SubscribeResponse")
       ->check(CLI::Range(size_t{1}, size_t{65536}));
-  cli.Add("--max-subscribers", c.max_subscribers, "concurrent Subscribe streams");
+  cli.Add("--max-subscribers", c.max_subscribers, "concurrent Subscribe streams")
+      ->check(CLI::Range(size_t{1}, size_t{1000000}));
   app.add_option("--admin-token", c.admin_token,
                  "bearer token of the admin API (IngestAdmin: disconnect, forget); unset: off "
                  "(prefer RADARHUB_ADMIN_TOKEN or the file)")

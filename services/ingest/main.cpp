@@ -32,14 +32,15 @@ int main(int argc, char** argv) {
   }
 
   radarhub::ingest::IngestApp app(*config);
+  // Caught from before "started" is logged: a SIGTERM right after it must drain, not kill.
+  boost::asio::io_context signals_context;
+  boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM, SIGHUP);
   std::string error;
   if (!app.Start(error)) {
     std::cerr << "radarhub-ingest: " << error << "\n";
     return 2;
   }
 
-  boost::asio::io_context signals_context;
-  boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& ec, int signal) {
         if (ec) return;

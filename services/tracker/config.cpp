@@ -3,6 +3,7 @@
 #include <sstream>
 #include <thread>
 
+#include "radarhub/cli/cli.hpp"
 #include "radarhub/protocol/node_id.hpp"
 
 namespace radarhub::tracker {
@@ -57,7 +58,8 @@ std::optional<TrackerConfig> ParseTrackerCommandLine(int argc, char** argv, int&
           "stop tracking an auto-provisioned node unhealthy this long, freeing its place under "
           "--max-nodes (0: never)");
   cli.Add("--nodes", nodes, "track only these node ids (comma list; empty: auto-provision)");
-  cli.Add("--shard-index", c.shard_index, "this tracker's shard, 0 .. shard-count - 1");
+  cli.Add("--shard-index", c.shard_index, "this tracker's shard, 0 .. shard-count - 1")
+      ->check(CLI::Range(0u, 65535u));
   cli.Add("--shard-count", c.shard_count,
           "trackers sharing the nodes (rendezvous hashing of node ids)")
       ->check(CLI::Range(1u, 65536u));
@@ -75,34 +77,36 @@ std::optional<TrackerConfig> ParseTrackerCommandLine(int argc, char** argv, int&
           "print a summary and exit (no ports opened)");
   cli.Add("--transmitter-hz", t.transmitter_hz,
           "the illuminator's frequency (Doppler = -range rate / wavelength)")
-      ->check(CLI::Range(1e6, 1e11));
+      ->check(cli::FiniteRange(1e6, 1e11));
   cli.Add("--node-transmitter-hz", node_transmitters,
           "per-node illuminators where they differ: ID=HZ,ID=HZ,...");
-  cli.Add("--track-min-snr", t.min_snr_db, "detections below this SNR (dB) are ignored");
+  cli.Add("--track-min-snr", t.min_snr_db, "detections below this SNR (dB) are ignored")
+      ->check(cli::FiniteRange(-100.0, 100.0));
   cli.Add("--track-pd", t.pd,
           "probability that a target outside the zero-Doppler notch is detected")
-      ->check(CLI::Range(0.05, 0.999));
+      ->check(cli::FiniteRange(0.05, 0.999));
   cli.Add("--track-notch", t.notch_hz, "|Doppler| (Hz) below which a target is never detected")
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(cli::FiniteRange(0.0, 100.0));
   cli.Add("--track-sigma-delay", t.sigma_delay_km, "delay noise (km) at --track-snr-ref")
-      ->check(CLI::Range(1e-4, 100.0));
+      ->check(cli::FiniteRange(1e-4, 100.0));
   cli.Add("--track-sigma-doppler", t.sigma_doppler_hz, "Doppler noise (Hz) at --track-snr-ref")
-      ->check(CLI::Range(1e-4, 100.0));
-  cli.Add("--track-snr-ref", t.snr_ref_db, "the SNR (dB) at which the noise above applies");
+      ->check(cli::FiniteRange(1e-4, 100.0));
+  cli.Add("--track-snr-ref", t.snr_ref_db, "the SNR (dB) at which the noise above applies")
+      ->check(cli::FiniteRange(-100.0, 100.0));
   cli.Add("--track-jerk", t.jerk_hz_s2,
           "straight-flight model: white jerk of the range, as Doppler acceleration (Hz/s^2)")
-      ->check(CLI::Range(1e-4, 1000.0));
+      ->check(cli::FiniteRange(1e-4, 1000.0));
   cli.Add("--track-manoeuvre-jerk", t.manoeuvre_jerk_hz_s2,
           "manoeuvre model: the same for turns and speed changes (Hz/s^2)")
-      ->check(CLI::Range(1e-4, 1000.0));
+      ->check(cli::FiniteRange(1e-4, 1000.0));
   cli.Add("--track-gate", t.gate, "gate: squared Mahalanobis distance (chi^2, 2 dof)")
-      ->check(CLI::Range(1.0, 100.0));
+      ->check(cli::FiniteRange(1.0, 100.0));
   cli.Add("--track-clutter", t.initial_clutter_per_frame,
           "false alarms per frame assumed until learnt from the data")
-      ->check(CLI::Range(0.0, 1e6));
+      ->check(cli::FiniteRange(0.0, 1e6));
   cli.Add("--track-confirm-score", t.confirm_score,
           "log-likelihood ratio (target vs. clutter) at which a track is confirmed")
-      ->check(CLI::Range(0.0, 1000.0));
+      ->check(cli::FiniteRange(0.0, 1000.0));
   cli.Add("--track-max-misses", t.max_misses,
           "consecutive misses (outside the notch) that delete a track")
       ->check(CLI::Range(1u, 1000u));
@@ -113,8 +117,7 @@ std::optional<TrackerConfig> ParseTrackerCommandLine(int argc, char** argv, int&
       ->envname("RADARHUB_INGEST_API_TOKEN");
   cli.Add("--ingest-api-token-file", c.ingest_api_token_file,
           "file holding the ingest's API token (wins over --ingest-api-token)");
-  app.add_flag("--ingest-tls", c.ingest_tls.tls, "reach the ingest over TLS (system roots)")
-      ->envname("RADARHUB_INGEST_TLS");
+  cli.Switch("--ingest-tls", c.ingest_tls.tls, "reach the ingest over TLS (system roots)");
   cli.Add("--ingest-tls-ca", c.ingest_tls.ca_file, "PEM CA the ingest's certificate must chain to");
   cli.Add("--ingest-tls-cert", c.ingest_tls.cert_file,
           "PEM client certificate for the ingest (mTLS)");

@@ -38,13 +38,14 @@ int main(int argc, char** argv) {
   }
 
   radarhub::tracker::TrackerApp app(*config);
+  // Caught from before "started" is logged: a SIGTERM right after it must drain, not kill.
+  boost::asio::io_context signals_context;
+  boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM);
   std::string error;
   if (!app.Start(error)) {
     std::cerr << "radarhub-tracker: " << error << "\n";
     return 2;
   }
-  boost::asio::io_context signals_context;
-  boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (!ec) app.Stop();  // this thread drives no gRPC or Asio loop of the app
   });

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "radarhub/auth/secret.hpp"
+#include "radarhub/cli/cli.hpp"
 #include "radarhub/v1/radarhub.grpc.pb.h"
 
 namespace radarhub::tools {
@@ -13,7 +14,8 @@ namespace radarhub::tools {
 void AddAdminOptions(CLI::App& command, AdminSettings& s) {
   command.add_option("node_id", s.node_id, "the node")->required();
   command.add_option("--grpc", s.client.target, "ingest gRPC HOST:PORT")->envname("RADARHUB_GRPC");
-  command.add_flag("--tls", s.client.tls.tls, "use TLS (implied by the other --tls-* options)");
+  cli::AddSwitch(command, "--tls", s.client.tls.tls,
+                 "use TLS (implied by the other --tls-* options)", "");
   command.add_option("--tls-ca", s.client.tls.ca_file, "PEM CA to verify the server");
   command.add_option("--tls-cert", s.client.tls.cert_file, "PEM client certificate (mTLS)");
   command.add_option("--tls-key", s.client.tls.key_file, "PEM key of --tls-cert");

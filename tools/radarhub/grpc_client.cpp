@@ -5,19 +5,25 @@
 #include <CLI/CLI.hpp>
 #include <iterator>
 
+#include "radarhub/cli/cli.hpp"
 #include "radarhub/rpc/api_token.hpp"
 
 namespace radarhub::tools {
 
 void AddClientOptions(CLI::App& command, ClientSettings& s) {
   command.add_option("--grpc", s.target, "service gRPC HOST:PORT")->envname("RADARHUB_GRPC");
-  command.add_flag("--tls", s.tls.tls, "use TLS (implied by the other --tls-* options)");
+  AddCredentialOptions(command, s);
+}
+
+void AddCredentialOptions(CLI::App& command, ClientSettings& s) {
+  cli::AddSwitch(command, "--tls", s.tls.tls, "use TLS (implied by the other --tls-* options)", "");
   command.add_option("--tls-ca", s.tls.ca_file, "PEM CA to verify the server (default: system)");
   command.add_option("--tls-cert", s.tls.cert_file, "PEM client certificate (mTLS)");
   command.add_option("--tls-key", s.tls.key_file, "PEM key of --tls-cert");
   command.add_option("--api-token", s.api_token, "API token (prefer RADARHUB_API_TOKEN)")
       ->envname("RADARHUB_API_TOKEN");
-  command.add_option("--api-token-file", s.api_token_file, "file holding the API token");
+  command.add_option("--api-token-file", s.api_token_file, "file holding the API token")
+      ->envname("RADARHUB_API_TOKEN_FILE");
 }
 
 std::shared_ptr<grpc::Channel> OpenChannel(const ClientSettings& settings, std::string& error) {

@@ -14,7 +14,7 @@ class App;
 
 namespace radarhub::tools {
 
-// How `watch` and `health` reach a service: address, TLS and API token flags.
+// How a subcommand reaches a service over gRPC: address, TLS and API token flags.
 struct ClientSettings {
   std::string target = "127.0.0.1:50051";
   rpc::ClientTlsSettings tls;
@@ -22,7 +22,11 @@ struct ClientSettings {
   std::string api_token_file;
 };
 
+// `--grpc HOST:PORT` (RADARHUB_GRPC) and the credential options below.
 void AddClientOptions(CLI::App& command, ClientSettings& settings);
+// `--tls`, `--tls-ca`, `--tls-cert`, `--tls-key`, `--api-token` (RADARHUB_API_TOKEN) and
+// `--api-token-file` (RADARHUB_API_TOKEN_FILE), for a subcommand that names its target itself.
+void AddCredentialOptions(CLI::App& command, ClientSettings& settings);
 
 // A channel per the settings, or null with a one-line reason.
 std::shared_ptr<grpc::Channel> OpenChannel(const ClientSettings& settings, std::string& error);

@@ -7,9 +7,9 @@
 
 namespace radarhub::tools {
 
-// `radarhub health`: grpc.health.v1 Check. Prints the status; exit 0 only when SERVING, else 1
-// (a container health check).
+// `radarhub health`: grpc.health.v1 Check. Prints the status (as one JSON object with `json`);
+// exit 0 only when SERVING, else 1 (a container health check).
 int RunHealthCheck(const ClientSettings& client, const std::string& service,
-                   std::chrono::milliseconds timeout);
+                   std::chrono::milliseconds timeout, bool json);
 
 }  // namespace radarhub::tools

@@ -1,5 +1,6 @@
 // radarhub: simulated nodes (`node`), scenario files (`scenario`), live views (`watch`,
-// `status`) and `health` checks.
+// `status`, `tracks`), `health` checks and operator actions (`disconnect`, `forget`). Exit codes:
+// 0 ok, 1 failure, 2 usage (radarhub/cli/cli.hpp).
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
@@ -9,17 +10,18 @@
 #include "admin.hpp"
 #include "health_check.hpp"
 #include "node_simulator.hpp"
+#include "radarhub/cli/cli.hpp"
 #include "radarhub/common/duration.hpp"
 #include "radarhub/common/host_port.hpp"
 #include "radarhub/common/log.hpp"
 #include "radarhub/simulation/scenario.hpp"
 #include "scenario_export.hpp"
 #include "status_view.hpp"
+#include "stop_signals.hpp"
+#include "tracks.hpp"
 #include "watch.hpp"
 
 namespace {
-
-radarhub::tools::NodeSimulator* g_simulator = nullptr;
 
 bool SplitHostPort(const std::string& text, std::string& host, uint16_t& port) {
   const auto parsed = radarhub::common::ParseHostPort(text);
@@ -32,9 +34,9 @@ bool SplitHostPort(const std::string& text, std::string& host, uint16_t& port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"radarhub: simulated radar nodes and live views"};
+  CLI::App app{"radarhub: simulated radar nodes, live views and checks"};
+  radarhub::cli::Configure(app, "radarhub");
   app.require_subcommand(1);
-  app.option_defaults()->always_capture_default();
 
   radarhub::tools::SimulatorSettings sim;
   std::string ingest = "127.0.0.1:30050", rate = "10", duration = "0";
@@ -48,7 +50,7 @@ int main(int argc, char** argv) {
                                 ->check(CLI::Range(0, 100000));
   auto* adsb_option = node->add_option("--adsb-fraction", sim.adsb_fraction,
                                        "share of target detections with an ADS-B match")
-                          ->check(CLI::Range(0.0, 1.0));
+                          ->check(radarhub::cli::FiniteRange(0.0, 1.0));
   node->add_option("--token", sim.token, "node token (prefer RADARHUB_TOKEN)")
       ->envname("RADARHUB_TOKEN");
   node->add_option("--node-prefix", sim.node_prefix, "node ids are PREFIX-0001, PREFIX-0002, ...");
@@ -94,22 +96,34 @@ int main(int argc, char** argv) {
       scenario->add_option("--seed", export_seed, "random seed (default: the file's, else 1)");
   scenario->add_option("--token", export_settings.token, "token written in every frame");
 
-  std::string metrics = "127.0.0.1:9105", interval = "1s";
-  int iterations = 0;
-  auto* status = app.add_subcommand("status", "live per-node table from an ingest's /metrics");
-  status->add_option("--metrics", metrics, "ingest metrics HOST:PORT");
+  radarhub::tools::StatusSettings status_settings;
+  std::string interval = "1s";
+  auto* status = app.add_subcommand(
+      "status", "live per-node table from an ingest's /metrics and, with --tracker, its health");
+  status->add_option("--metrics", status_settings.metrics, "ingest metrics HOST:PORT");
   status->add_option("--interval", interval, "refresh period");
-  status->add_option("--iterations", iterations, "stop after this many refreshes (0: never)");
-  std::string tracker;
-  status->add_option("--tracker", tracker,
-                     "also show each node's health as this tracker (gRPC HOST:PORT) sees it");
+  status
+      ->add_option("--iterations", status_settings.iterations,
+                   "stop after this many refreshes (0: never)")
+      ->check(CLI::Range(0, 1000000000));
+  status
+      ->add_option("--tracker", status_settings.tracker.target,
+                   "also show each node's health as this tracker (gRPC HOST:PORT) sees it")
+      ->envname("RADARHUB_TRACKER");
+  radarhub::tools::AddCredentialOptions(*status, status_settings.tracker);
+  radarhub::cli::AddSwitch(*status, "--json", status_settings.json,
+                           "one JSON object per refresh instead of the table", "");
 
   radarhub::tools::WatchSettings watch_settings;
   auto* watch = app.add_subcommand("watch", "print a Subscribe stream as JSON lines");
   radarhub::tools::AddClientOptions(*watch, watch_settings.client);
   watch->add_option("--nodes", watch_settings.nodes, "node ids (default: every node)")
       ->delimiter(',');
-  watch->add_flag("--status-only", watch_settings.status_only, "status events only, no frames");
+  radarhub::cli::AddSwitch(*watch, "--status-only", watch_settings.status_only,
+                           "status events only, no frames", "");
+  bool watch_json = true;
+  radarhub::cli::AddSwitch(*watch, "--json", watch_json,
+                           "JSON lines, proto field names (what watch always prints)", "");
   watch->add_option("--resume", watch_settings.resume,
                     "NODE:EPOCH:SEQUENCE: continue after that frame (repeatable)");
   watch->add_option("--count", watch_settings.max_events, "stop after this many events");
@@ -121,6 +135,30 @@ int main(int argc, char** argv) {
   radarhub::tools::AddClientOptions(*health, health_client);
   health->add_option("--service", health_service, "\"\" (the process), a service or node/<id>");
   health->add_option("--timeout", health_timeout, "give up after this long");
+  bool health_json = false;
+  radarhub::cli::AddSwitch(*health, "--json", health_json,
+                           "print {\"service\",\"status\"[,\"error\"]} as JSON", "");
+
+  radarhub::tools::TracksSettings tracks_settings;
+  auto* tracks = app.add_subcommand(
+      "tracks", "a tracker's tracks now (ListTracks), or after every frame with --follow");
+  tracks->add_option("--tracker", tracks_settings.client.target, "tracker gRPC HOST:PORT")
+      ->envname("RADARHUB_TRACKER");
+  radarhub::tools::AddCredentialOptions(*tracks, tracks_settings.client);
+  tracks->add_option("--node", tracks_settings.nodes, "only this node (repeatable or a,b,c)")
+      ->delimiter(',');
+  tracks
+      ->add_option("--status", tracks_settings.statuses,
+                   "only these statuses (default: confirmed and coasting; with --follow, "
+                   "deleted too)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"tentative", "confirmed", "coasting", "deleted"}));
+  radarhub::cli::AddSwitch(*tracks, "--follow", tracks_settings.follow,
+                           "stream each node's tracks after every frame (StreamTracks)", "");
+  radarhub::cli::AddSwitch(*tracks, "--json", tracks_settings.json,
+                           "JSON lines: a track each, or with --follow an update each", "");
+  tracks->add_option("--count", tracks_settings.max_updates,
+                     "with --follow: stop after this many updates (0: never)");
 
   radarhub::tools::AdminSettings disconnect_settings, forget_settings;
   auto* disconnect = app.add_subcommand(
@@ -130,18 +168,15 @@ int main(int argc, char** argv) {
       "forget",
       "forget a disconnected node at an ingest now, as --forget-after would (admin token)");
   radarhub::tools::AddAdminOptions(*forget, forget_settings);
-  forget->add_flag("--disconnect", forget_settings.disconnect, "close its connection first");
+  radarhub::cli::AddSwitch(*forget, "--disconnect", forget_settings.disconnect,
+                           "close its connection first", "");
   forget_settings.forget = true;
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    // `radarhub scenario` runs in scripts: a usage error is exit 2 like every other bad setting.
-    return code != 0 && scenario->parsed() ? 2 : code;
-  }
+  if (const auto done = radarhub::cli::Parse(app, argc, argv)) return *done;
 
-  if (watch->parsed()) return radarhub::tools::RunWatch(watch_settings);
+  radarhub::tools::StopSignals stop;
+  if (watch->parsed()) return radarhub::tools::RunWatch(watch_settings, stop);
+  if (tracks->parsed()) return radarhub::tools::RunTracks(tracks_settings, stop);
   if (disconnect->parsed()) return radarhub::tools::RunAdmin(disconnect_settings);
   if (forget->parsed()) return radarhub::tools::RunAdmin(forget_settings);
   if (scenario->parsed()) {
@@ -158,7 +193,7 @@ int main(int argc, char** argv) {
     }
     return radarhub::tools::RunHealthCheck(
         health_client, health_service,
-        std::chrono::duration_cast<std::chrono::milliseconds>(*timeout));
+        std::chrono::duration_cast<std::chrono::milliseconds>(*timeout), health_json);
   }
 
   if (node->parsed()) {
@@ -202,9 +237,7 @@ int main(int argc, char** argv) {
     }
     std::signal(SIGPIPE, SIG_IGN);
     radarhub::tools::NodeSimulator simulator(sim, truth.is_open() ? &truth : nullptr);
-    g_simulator = &simulator;
-    std::signal(SIGINT, [](int) { g_simulator->Stop(); });
-    std::signal(SIGTERM, [](int) { g_simulator->Stop(); });
+    const radarhub::tools::ScopedStopAction stop_nodes(stop, [&simulator] { simulator.Stop(); });
     const auto report = simulator.Run();
     std::printf(
         "{\"nodes\":%d,\"frames_sent\":%llu,\"heartbeats_sent\":%llu,\"connects\":%llu,"
@@ -216,18 +249,11 @@ int main(int argc, char** argv) {
         report.seconds > 0 ? static_cast<double>(report.frames_sent) / report.seconds : 0.0);
     return 0;
   }
-  std::string host;
-  uint16_t port = 0;
-  if (!SplitHostPort(metrics, host, port)) {
-    std::cerr << "radarhub status: invalid --metrics '" << metrics << "'\n";
-    return 2;
-  }
   const auto every = radarhub::common::ParseDuration(interval);
   if (!every || every->count() <= 0) {
     std::cerr << "radarhub status: invalid --interval '" << interval << "'\n";
     return 2;
   }
-  return radarhub::tools::RunStatusView(
-      host, port, tracker, std::chrono::duration_cast<std::chrono::milliseconds>(*every),
-      iterations);
+  status_settings.interval = std::chrono::duration_cast<std::chrono::milliseconds>(*every);
+  return radarhub::tools::RunStatusView(status_settings, stop);
 }

@@ -424,6 +424,7 @@ class NodeSimulator::Impl {
   }
   SimulatorSettings settings;
   Shared shared;
+  std::mutex contexts_mutex;  // Stop() runs on another thread while Run() fills `contexts`
   std::vector<std::unique_ptr<asio::io_context>> contexts;
 };
 
@@ -433,6 +434,7 @@ NodeSimulator::~NodeSimulator() { delete impl_; }
 
 void NodeSimulator::Stop() {
   impl_->shared.stopping = true;
+  const std::lock_guard lock(impl_->contexts_mutex);
   for (auto& io : impl_->contexts) io->stop();
 }
 
@@ -447,8 +449,13 @@ SimulatorReport NodeSimulator::Run() {
   shared.start_wall_ms = NowMs();
   shared.end = s.duration.count() > 0 ? start + s.duration : Clock::time_point::max();
   const int threads = std::max(1, s.threads);
-  for (int t = 0; t < threads; ++t)
-    impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+  {
+    const std::lock_guard lock(impl_->contexts_mutex);
+    for (int t = 0; t < threads; ++t) {
+      impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+      if (shared.stopping) impl_->contexts.back()->stop();  // Stop() came first
+    }
+  }
   const int nodes = s.node_ids.empty() ? s.nodes : static_cast<int>(s.node_ids.size());
   for (int i = 0; i < nodes; ++i) {
     char id[96];

@@ -1,15 +1,19 @@
 #include "status_view.hpp"
 
+#include <grpcpp/create_channel.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <iostream>
+#include <optional>
 #include <sstream>
-#include <thread>
-
-#include <grpcpp/create_channel.h>
 
 #include "http_get.hpp"
+#include "radarhub/common/host_port.hpp"
 #include "radarhub/v1/radarhub.grpc.pb.h"
+#include "stop_signals.hpp"
 
 namespace radarhub::tools {
 namespace {
@@ -21,16 +25,177 @@ std::string Label(const std::string& labels, const std::string& name) {
   return labels.substr(start, labels.find('"', start) - start);
 }
 
-// Node id -> health, or nullopt when the tracker cannot be asked.
-std::optional<std::map<std::string, v1::NodeHealth>> TrackerHealth(v1::Tracker::Stub& stub) {
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
-  v1::TrackerListNodesResponse response;
-  if (!stub.ListNodes(&context, {}, &response).ok()) return std::nullopt;
-  std::map<std::string, v1::NodeHealth> out;
-  for (const auto& n : response.nodes()) out[n.node_id()] = n;
-  return out;
-}
+// One refresh: the ingest's rows and, when a tracker is given, its view of every node.
+struct Snapshot {
+  bool ingest_reachable = false;
+  std::map<std::string, NodeRow> rows;
+  std::string tracker_error;  // empty: answered (or not asked)
+  std::map<std::string, v1::NodeHealth> health;
+};
+
+class StatusView {
+ public:
+  StatusView(const StatusSettings& settings, std::string host, uint16_t port)
+      : settings_(settings), host_(std::move(host)), port_(port) {}
+
+  bool Open(std::string& error) {
+    if (settings_.tracker.target.empty()) return true;
+    grpc::ClientContext probe;  // reads the token file once now, so a bad one is a usage error
+    if (!Authorize(settings_.tracker, probe, error)) return false;
+    const auto channel = OpenChannel(settings_.tracker, error);
+    if (!channel) return false;
+    tracker_ = v1::Tracker::NewStub(channel);
+    return true;
+  }
+
+  Snapshot Take() const {
+    Snapshot s;
+    const auto page = HttpGet(host_, port_, "/metrics", std::chrono::seconds(2));
+    s.ingest_reachable = page.has_value();
+    if (page) s.rows = ParseIngestMetrics(*page);
+    if (!tracker_) return s;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    std::string error;
+    if (!Authorize(settings_.tracker, context, error)) {
+      s.tracker_error = error;
+      return s;
+    }
+    v1::TrackerListNodesResponse response;
+    const grpc::Status status = tracker_->ListNodes(&context, {}, &response);
+    if (!status.ok()) {
+      s.tracker_error =
+          std::string(StatusCodeName(status.error_code())) + ": " + status.error_message();
+      return s;
+    }
+    for (const auto& n : response.nodes()) s.health[n.node_id()] = n;
+    return s;
+  }
+
+  bool Print(const Snapshot& now, const Snapshot* before) const {
+    const double secs = std::chrono::duration<double>(settings_.interval).count();
+    auto rate = [&](const std::string& node, auto field) {
+      if (before == nullptr) return 0.0;
+      const auto p = before->rows.find(node);
+      return p == before->rows.end() ? 0.0 : (field(now.rows.at(node)) - field(p->second)) / secs;
+    };
+    const auto accepted = [](const NodeRow& r) { return r.accepted; };
+    const auto bytes = [](const NodeRow& r) { return r.bytes; };
+    if (settings_.json) {
+      PrintJson(
+          now, [&](const std::string& node) { return rate(node, accepted); },
+          [&](const std::string& node) { return rate(node, bytes) / 1e3; });
+    } else {
+      PrintTable(
+          now, [&](const std::string& node) { return rate(node, accepted); },
+          [&](const std::string& node) { return rate(node, bytes) / 1e3; });
+    }
+    std::fflush(stdout);
+    return now.ingest_reachable && now.tracker_error.empty();
+  }
+
+ private:
+  template <typename Fps, typename Kbps>
+  void PrintTable(const Snapshot& s, Fps fps, Kbps kbps) const {
+    if (tty_) std::printf("\x1b[H\x1b[2J");
+    if (!s.ingest_reachable) {
+      std::printf("ingest metrics at %s:%u unreachable\n", host_.c_str(), port_);
+      return;
+    }
+    if (!s.tracker_error.empty()) {
+      std::printf("tracker %s: %s\n", settings_.tracker.target.c_str(), s.tracker_error.c_str());
+    }
+    std::printf("%-24s %-9s %12s %10s %9s %9s %10s", "node", "state", "accepted", "frames/s",
+                "rejected", "dedup", "kB/s");
+    if (tracker_) std::printf("  %-20s %8s %8s %7s", "tracker health", "queue", "missed", "tracks");
+    std::printf("\n");
+    for (const auto& [node, row] : s.rows) {
+      std::printf("%-24s %-9s %12.0f %10.1f %9.0f %9.0f %10.1f", node.c_str(),
+                  row.connected ? "connected" : "down", row.accepted, fps(node), row.rejected,
+                  row.deduplicated, kbps(node));
+      if (tracker_) {
+        const auto h = s.health.find(node);
+        if (!s.tracker_error.empty()) {
+          std::printf("  %-20s", "tracker error");  // the line above the table says which
+        } else if (h == s.health.end()) {
+          std::printf("  %-20s", "not tracked");
+        } else {
+          std::printf("  %-20s %8llu %8llu %7u", h->second.reason().c_str(),
+                      static_cast<unsigned long long>(h->second.queue_depth()),
+                      static_cast<unsigned long long>(h->second.frames_missed()),
+                      h->second.tracks_confirmed() + h->second.tracks_coasting());
+        }
+      }
+      std::printf("\n");
+    }
+  }
+
+  template <typename Fps, typename Kbps>
+  void PrintJson(const Snapshot& s, Fps fps, Kbps kbps) const {
+    rapidjson::StringBuffer out;
+    rapidjson::Writer<rapidjson::StringBuffer> w(out);
+    w.StartObject();
+    w.Key("ingest_metrics");
+    w.String(common::HostPort{host_, port_}.ToString().c_str());
+    w.Key("ingest_reachable");
+    w.Bool(s.ingest_reachable);
+    if (tracker_) {
+      w.Key("tracker");
+      w.String(settings_.tracker.target.c_str());
+      w.Key("tracker_error");
+      s.tracker_error.empty() ? w.Null() : w.String(s.tracker_error.c_str());
+    }
+    w.Key("nodes");
+    w.StartArray();
+    for (const auto& [node, row] : s.rows) {
+      w.StartObject();
+      w.Key("node_id");
+      w.String(node.c_str());
+      w.Key("connected");
+      w.Bool(row.connected);
+      w.Key("frames_accepted");
+      w.Uint64(static_cast<uint64_t>(row.accepted));
+      w.Key("frames_per_second");
+      w.Double(fps(node));
+      w.Key("frames_rejected");
+      w.Uint64(static_cast<uint64_t>(row.rejected));
+      w.Key("frames_deduplicated");
+      w.Uint64(static_cast<uint64_t>(row.deduplicated));
+      w.Key("kilobytes_per_second");
+      w.Double(kbps(node));
+      if (tracker_) {
+        w.Key("tracker");
+        const auto h = s.health.find(node);
+        if (h == s.health.end()) {
+          w.Null();  // tracker unreachable (tracker_error says why) or node not tracked
+        } else {
+          w.StartObject();
+          w.Key("healthy");
+          w.Bool(h->second.healthy());
+          w.Key("reason");
+          w.String(h->second.reason().c_str());
+          w.Key("queue_depth");
+          w.Uint64(h->second.queue_depth());
+          w.Key("frames_missed");
+          w.Uint64(h->second.frames_missed());
+          w.Key("tracks");
+          w.Uint(h->second.tracks_confirmed() + h->second.tracks_coasting());
+          w.EndObject();
+        }
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    std::printf("%s\n", out.GetString());
+  }
+
+  const StatusSettings& settings_;
+  const std::string host_;
+  const uint16_t port_;
+  const bool tty_ = isatty(STDOUT_FILENO) != 0;
+  std::unique_ptr<v1::Tracker::Stub> tracker_;
+};
 
 }  // namespace
 
@@ -63,58 +228,30 @@ std::map<std::string, NodeRow> ParseIngestMetrics(const std::string& page) {
   return rows;
 }
 
-int RunStatusView(const std::string& host, uint16_t port, const std::string& tracker,
-                  std::chrono::milliseconds interval, int iterations) {
-  const bool tty = isatty(STDOUT_FILENO) != 0;
-  std::unique_ptr<v1::Tracker::Stub> tracker_stub;
-  if (!tracker.empty()) {
-    tracker_stub =
-        v1::Tracker::NewStub(grpc::CreateChannel(tracker, grpc::InsecureChannelCredentials()));
+int RunStatusView(const StatusSettings& settings, StopSignals& stop) {
+  const auto metrics = common::ParseHostPort(settings.metrics);
+  if (!metrics || metrics->port == 0) {
+    std::cerr << "radarhub status: invalid --metrics '" << settings.metrics
+              << "': expected HOST:PORT\n";
+    return 2;
   }
-  std::map<std::string, NodeRow> previous;
-  for (int i = 0; iterations <= 0 || i < iterations; ++i) {
-    const auto page = HttpGet(host, port, "/metrics", std::chrono::seconds(2));
-    if (tty) std::printf("\x1b[H\x1b[2J");
-    if (!page) {
-      std::printf("ingest metrics at %s:%u unreachable\n", host.c_str(), port);
-    } else {
-      const auto rows = ParseIngestMetrics(*page);
-      const auto health = tracker_stub ? TrackerHealth(*tracker_stub) : std::nullopt;
-      const double secs = std::chrono::duration<double>(interval).count();
-      std::printf("%-24s %-9s %12s %10s %9s %9s %10s", "node", "state", "accepted", "frames/s",
-                  "rejected", "dedup", "kB/s");
-      if (tracker_stub) {
-        std::printf("  %-20s %8s %8s %7s", "tracker health", "queue", "missed", "tracks");
-      }
-      std::printf("\n");
-      for (const auto& [node, row] : rows) {
-        const auto p = previous.find(node);
-        const double fps = p == previous.end() ? 0 : (row.accepted - p->second.accepted) / secs;
-        const double kbps = p == previous.end() ? 0 : (row.bytes - p->second.bytes) / secs / 1e3;
-        std::printf("%-24s %-9s %12.0f %10.1f %9.0f %9.0f %10.1f", node.c_str(),
-                    row.connected ? "connected" : "down", row.accepted, fps, row.rejected,
-                    row.deduplicated, kbps);
-        if (tracker_stub) {
-          const auto h = health ? health->find(node) : decltype(health->find(node)){};
-          if (!health) {
-            std::printf("  %-20s", "tracker unreachable");
-          } else if (h == health->end()) {
-            std::printf("  %-20s", "not tracked");
-          } else {
-            std::printf("  %-20s %8llu %8llu %7u", h->second.reason().c_str(),
-                        static_cast<unsigned long long>(h->second.queue_depth()),
-                        static_cast<unsigned long long>(h->second.frames_missed()),
-                        h->second.tracks_confirmed() + h->second.tracks_coasting());
-          }
-        }
-        std::printf("\n");
-      }
-      previous = rows;
-    }
-    std::fflush(stdout);
-    if (iterations <= 0 || i + 1 < iterations) std::this_thread::sleep_for(interval);
+  StatusView view(settings, metrics->host, metrics->port);
+  std::string error;
+  if (!view.Open(error)) {
+    std::cerr << "radarhub status: " << error << "\n";
+    return 2;
   }
-  return 0;
+  std::optional<Snapshot> previous;
+  bool reached = false;
+  for (int i = 0; settings.iterations <= 0 || i < settings.iterations; ++i) {
+    Snapshot now = view.Take();
+    if (stop.stopped()) return 0;
+    reached = view.Print(now, previous ? &*previous : nullptr);
+    if (now.ingest_reachable) previous = std::move(now);
+    const bool last = settings.iterations > 0 && i + 1 >= settings.iterations;
+    if (!last && stop.WaitFor(settings.interval)) return 0;
+  }
+  return reached ? 0 : 1;
 }
 
 }  // namespace radarhub::tools

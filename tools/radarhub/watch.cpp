@@ -1,15 +1,13 @@
 #include "watch.hpp"
 
 #include <google/protobuf/util/json_util.h>
-#include <signal.h>
 
-#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <iostream>
-#include <thread>
 
 #include "radarhub/v1/radarhub.grpc.pb.h"
+#include "stop_signals.hpp"
 
 namespace radarhub::tools {
 
@@ -35,7 +33,7 @@ bool ParseResume(const std::string& text, v1::Resume& out) {
 
 }  // namespace
 
-int RunWatch(const WatchSettings& settings) {
+int RunWatch(const WatchSettings& settings, StopSignals& stop) {
   v1::SubscribeRequest request;
   for (const auto& node : settings.nodes) request.add_node_ids(node);
   request.set_frames(!settings.status_only);
@@ -54,21 +52,7 @@ int RunWatch(const WatchSettings& settings) {
     return 2;
   }
 
-  // Ctrl-C or SIGTERM cancels the call from a thread that waits for the signal (TryCancel is not
-  // async-signal-safe). The process exits when RunWatch returns, so the thread is never joined.
-  static sigset_t stop_signals;
-  static std::atomic<bool> stopped{false};
-  static grpc::ClientContext* to_cancel = &context;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::thread([] {
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
-    stopped = true;
-    to_cancel->TryCancel();
-  }).detach();
+  const ScopedStopAction cancel(stop, [&context] { context.TryCancel(); });
 
   auto reader = v1::Ingest::NewStub(channel)->Subscribe(&context, request);
   google::protobuf::util::JsonPrintOptions json;
@@ -92,7 +76,7 @@ int RunWatch(const WatchSettings& settings) {
     std::fflush(stdout);
   }
   const grpc::Status status = reader->Finish();
-  if (stopped) return 0;
+  if (stop.stopped()) return 0;
   std::cerr << "radarhub watch: stream ended: " << StatusCodeName(status.error_code()) << ": "
             << status.error_message() << "\n";
   return 1;

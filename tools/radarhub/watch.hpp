@@ -8,6 +8,8 @@
 
 namespace radarhub::tools {
 
+class StopSignals;
+
 struct WatchSettings {
   ClientSettings client;
   std::vector<std::string> nodes;  // empty: every node
@@ -19,6 +21,6 @@ struct WatchSettings {
 // `radarhub watch`: Subscribe, each event printed to stdout as one JSON line (proto field names,
 // as grpcurl shows them). Returns the exit code: 0 when stopped by a signal or max_events, 1 when
 // the stream fails or ends, 2 on a bad setting.
-int RunWatch(const WatchSettings& settings);
+int RunWatch(const WatchSettings& settings, StopSignals& stop);
 
 }  // namespace radarhub::tools

@@ -2,13 +2,14 @@
 
 #include <iostream>
 
+#include "radarhub/cli/cli.hpp"
 #include "radarhub/common/duration.hpp"
 
 namespace radarhub::service {
 
 CommandLine::CommandLine(std::string program, const std::string& description)
     : program_(std::move(program)), app_(program_ + ": " + description) {
-  app_.option_defaults()->always_capture_default();
+  cli::Configure(app_, program_);
   app_.failure_message([program = program_](const CLI::App*, const CLI::Error& e) {
     return program + ": invalid setting: " + std::string(e.what()) + "\n";
   });
@@ -30,10 +31,8 @@ void CommandLine::AddServiceSettings(ServiceSettings& s) {
 }
 
 bool CommandLine::Parse(int argc, char** argv, int& exit_code) {
-  try {
-    app_.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    exit_code = app_.exit(e) == 0 ? 0 : 2;  // --help is 0; every bad setting is 2
+  if (const auto done = cli::Parse(app_, argc, argv)) {
+    exit_code = *done;  // 0 after --help or --version; 2 for every bad setting
     return false;
   }
   exit_code = 2;
@@ -44,6 +43,10 @@ bool CommandLine::Parse(int argc, char** argv, int& exit_code) {
   }
   exit_code = 0;
   return true;
+}
+
+CLI::Option* CommandLine::Switch(const char* flag, bool& value, const char* help, bool negatable) {
+  return cli::AddSwitch(app_, flag, value, help, common::EnvName(flag), negatable);
 }
 
 bool CommandLine::Fail(const std::string& setting, const std::string& value,

@@ -23,8 +23,9 @@ struct ServiceSettings {
 };
 
 // A service's command line as operations.md wants it: every setting a flag with a
-// RADARHUB_<FLAG> environment variable (flag > env > default), `--help` listing defaults, and a bad
-// value stopping the service with one line naming the setting (exit 2).
+// RADARHUB_<FLAG> environment variable (flag > env > default; set but empty is the empty value),
+// `--help` listing defaults, `--version`, and a bad value stopping the service with one line naming
+// the setting (exit 2).
 class CommandLine final {
  public:
   CommandLine(std::string program, const std::string& description);
@@ -35,10 +36,12 @@ class CommandLine final {
   CLI::Option* Add(const char* flag, T& value, const char* help) {
     return app_.add_option(flag, value, help)->envname(common::EnvName(flag));
   }
+  // An on/off setting with its environment variable; `negatable` adds --no-<flag>.
+  CLI::Option* Switch(const char* flag, bool& value, const char* help, bool negatable = false);
   // The settings of ServiceSettings, checked by Parse.
   void AddServiceSettings(ServiceSettings& settings);
 
-  // False with exit_code 0 after --help, or 2 after printing what is wrong.
+  // False with exit_code 0 after --help or --version, or 2 after printing what is wrong.
   bool Parse(int argc, char** argv, int& exit_code);
 
   // Checks after Parse; each prints "<program>: invalid <setting> '<value>': expected …" and
