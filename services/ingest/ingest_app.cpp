@@ -92,6 +92,7 @@ bool IngestApp::Start(std::string& error) {
   service::PrintListening("node", {config_.node_listen.host, node_port()});
   service::PrintListening("grpc", {config_.grpc_listen.host, grpc_port_});
   if (exposer_) service::PrintListening("metrics", {config_.metrics_listen->host, metrics_port_});
+  WatchSecretFiles();
   server_->Start();
   rebuild_thread_ = std::thread([this] { RebuildLoop(); });
   ScheduleTick();
@@ -156,17 +157,19 @@ void IngestApp::ScheduleTick() {
 bool IngestApp::StartGrpc(std::string& error, bool rebuild) {
   std::string token;
   if (!rpc::LoadApiToken(config_.api_token, config_.api_token_file, token, error)) return false;
-  api_token_ = rpc::ApiTokenGuard(token);
+  api_token_.Reset(token);
   std::string admin_token = config_.admin_token;
   if (!config_.admin_token_file.empty() &&
       !auth::ReadSecretLine("--admin-token-file", config_.admin_token_file, admin_token, error)) {
     return false;
   }
-  admin_token_ = rpc::ApiTokenGuard(admin_token, "admin token");
-  const auto credentials = rpc::MakeServerCredentials({.cert_file = config_.tls_cert,
-                                                       .key_file = config_.tls_key,
-                                                       .client_ca_file = config_.tls_client_ca},
-                                                      error);
+  admin_token_.Reset(admin_token);
+  const auto credentials = rpc::MakeServerCredentials(
+      {.cert_file = config_.tls_cert,
+       .key_file = config_.tls_key,
+       .client_ca_file = config_.tls_client_ca,
+       .reload_interval = service::WholeSeconds(config_.reload_interval)},
+      error);
   if (!credentials) return false;
 
   auto service = std::make_unique<IngestService>(
@@ -290,7 +293,28 @@ bool IngestApp::ReloadTokens(std::string& error) {
   return true;
 }
 
+void IngestApp::WatchSecretFiles() {
+  secret_files_.WatchSecret(config_.tokens_file, "--tokens-file",
+                            [this](std::string& error) { return ReloadTokens(error); });
+  secret_files_.WatchSecret(config_.api_token_file, "--api-token-file", [this](std::string& e) {
+    std::string token;
+    if (!rpc::LoadApiToken(config_.api_token, config_.api_token_file, token, e)) return false;
+    api_token_.Reset(token);
+    return true;
+  });
+  secret_files_.WatchSecret(config_.admin_token_file, "--admin-token-file", [this](std::string& e) {
+    std::string token;
+    if (!auth::ReadSecretLine("--admin-token-file", config_.admin_token_file, token, e)) {
+      return false;
+    }
+    admin_token_.Reset(token);
+    return true;
+  });
+  secret_files_.Start();
+}
+
 void IngestApp::Stop() {
+  secret_files_.Stop();
   {
     std::lock_guard lock(rebuild_mu_);
     stopping_ = true;

@@ -24,6 +24,7 @@
 #include "radarhub/hub/hub.hpp"
 #include "radarhub/registry/node_registry.hpp"
 #include "radarhub/rpc/api_token.hpp"
+#include "radarhub/service/file_watcher.hpp"
 
 namespace grpc {
 class Server;
@@ -83,6 +84,8 @@ class IngestApp final {
   // once descriptors are available again; its streams end with UNAVAILABLE, and trackers resume.
   void RebuildGrpc();
   void RebuildLoop();
+  // Token files read again when they change on disk (a rotated Secret).
+  void WatchSecretFiles();
   // Nodes named in the tokens file are known from the start: listed, health NOT_SERVING.
   void RegisterListedNodes();
   // Forgets the nodes (but tokens-file ones) disconnected since `disconnected_by` or earlier.
@@ -98,7 +101,8 @@ class IngestApp final {
   IoPool pool_;
   std::unique_ptr<NodeServer> server_;
   rpc::ApiTokenGuard api_token_;
-  rpc::ApiTokenGuard admin_token_;
+  rpc::ApiTokenGuard admin_token_{"", "admin token"};
+  service::FileWatcher secret_files_{config_.reload_interval};  // token files, from Start to Stop
   std::unique_ptr<AdminService> admin_service_;
   IoPool pump_{1, "health-pump"};           // publishes node health off the producers' threads
   mutable std::mutex service_mu_;           // service_ is replaced by RebuildGrpc

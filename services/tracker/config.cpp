@@ -121,7 +121,8 @@ std::optional<TrackerConfig> ParseTrackerCommandLine(int argc, char** argv, int&
   cli.Add("--ingest-tls-ca", c.ingest_tls.ca_file, "PEM CA the ingest's certificate must chain to");
   cli.Add("--ingest-tls-cert", c.ingest_tls.cert_file,
           "PEM client certificate for the ingest (mTLS)");
-  cli.Add("--ingest-tls-key", c.ingest_tls.key_file, "PEM key of --ingest-tls-cert (mode 0600)");
+  cli.Add("--ingest-tls-key", c.ingest_tls.key_file,
+          "PEM key of --ingest-tls-cert (mode 0600 or 0640)");
 
   if (!cli.Parse(argc, argv, exit_code)) return std::nullopt;
   exit_code = 2;

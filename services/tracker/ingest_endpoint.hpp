@@ -21,7 +21,7 @@ struct EndpointServices {
   std::function<void(const std::string& node_id, const receiver::HealthState& state)>
       health_changed;
   boost::asio::any_io_executor timers;
-  std::string authorization;  // secret
+  const rpc::BearerToken* authorization = nullptr;  // secret; null: none
   CallCounter& calls;
   common::RateLimiter& log_limiter;
   std::atomic<uint64_t>& reconnects;

@@ -33,8 +33,11 @@ class Subscription::Call final : public grpc::ClientReadReactor<v1::SubscribeRes
  public:
   Call(std::shared_ptr<Subscription> owner, v1::SubscribeRequest request, bool wait_for_ready)
       : owner_(std::move(owner)), request_(std::move(request)) {
-    if (!owner_->context_.authorization.empty()) {
-      context_.AddMetadata("authorization", owner_->context_.authorization);
+    if (const auto* token = owner_->context_.authorization) {
+      // Read per attempt: a reloaded token file reaches the next reconnect.
+      if (const auto authorization = token->Authorization(); !authorization->empty()) {
+        context_.AddMetadata("authorization", *authorization);
+      }
     }
     context_.set_wait_for_ready(wait_for_ready);
   }

@@ -12,6 +12,7 @@
 
 #include "radarhub/common/backoff.hpp"
 #include "radarhub/common/log.hpp"
+#include "radarhub/rpc/api_token.hpp"
 #include "radarhub/v1/radarhub.grpc.pb.h"
 
 namespace radarhub::tracker {
@@ -50,7 +51,7 @@ struct SubscriptionContext {
   std::shared_ptr<v1::Ingest::Stub> stub;
   boost::asio::any_io_executor timers;  // one thread: retry timers are only touched there
   std::string endpoint;                 // for logs
-  std::string authorization;            // "Bearer <token>" or empty; secret
+  const rpc::BearerToken* authorization = nullptr;  // null or empty: none; read per attempt
   CallCounter* calls = nullptr;
   common::RateLimiter* log_limiter = nullptr;  // one "stream ended" line per endpoint per period
   std::atomic<uint64_t>* reconnects = nullptr;

@@ -69,13 +69,14 @@ bool TrackerApp::Start(std::string& error) {
     return false;
   }
   if (ingest_token.empty()) ingest_token = token;
-  if (!ingest_token.empty()) ingest_authorization_ = "Bearer " + ingest_token;
-  api_token_ = rpc::ApiTokenGuard(token);
-  const auto server_credentials =
-      rpc::MakeServerCredentials({.cert_file = config_.tls_cert,
-                                  .key_file = config_.tls_key,
-                                  .client_ca_file = config_.tls_client_ca},
-                                 error);
+  ingest_authorization_.Set(ingest_token);
+  api_token_.Reset(token);
+  const auto server_credentials = rpc::MakeServerCredentials(
+      {.cert_file = config_.tls_cert,
+       .key_file = config_.tls_key,
+       .client_ca_file = config_.tls_client_ca,
+       .reload_interval = service::WholeSeconds(config_.reload_interval)},
+      error);
   if (!server_credentials) return false;
   ingest_credentials_ = rpc::MakeChannelCredentials(config_.ingest_tls, error);
   if (!ingest_credentials_) return false;
@@ -97,6 +98,7 @@ bool TrackerApp::Start(std::string& error) {
   service::PrintListening("grpc", {config_.grpc_listen.host, grpc_port_});
   if (exposer_) service::PrintListening("metrics", {config_.metrics_listen->host, metrics_port_});
 
+  WatchSecretFiles();
   table_->ProvisionFixed();
   asio::post(control_, [this] {
     Resolve();
@@ -237,7 +239,7 @@ std::shared_ptr<IngestEndpoint> TrackerApp::MakeEndpoint(const std::string& addr
                              board_.Changed(id, state);
                            },
                        .timers = control_.get_executor(),
-                       .authorization = ingest_authorization_,
+                       .authorization = &ingest_authorization_,
                        .calls = calls_,
                        .log_limiter = log_limiter_,
                        .reconnects = metrics_->reconnects(),
@@ -278,7 +280,31 @@ void TrackerApp::SetEndpoints(const std::set<std::string>& addresses) {
   }
 }
 
+// The API token, and the ingest's token when it has a file of its own (else it is the API token).
+void TrackerApp::WatchSecretFiles() {
+  secret_files_.WatchSecret(config_.api_token_file, "--api-token-file", [this](std::string& e) {
+    std::string token;
+    if (!rpc::LoadApiToken(config_.api_token, config_.api_token_file, token, e)) return false;
+    api_token_.Reset(token);
+    if (config_.ingest_api_token.empty() && config_.ingest_api_token_file.empty()) {
+      ingest_authorization_.Set(token);
+    }
+    return true;
+  });
+  secret_files_.WatchSecret(
+      config_.ingest_api_token_file, "--ingest-api-token-file", [this](std::string& e) {
+        std::string token;
+        if (!rpc::LoadApiToken(config_.ingest_api_token, config_.ingest_api_token_file, token, e)) {
+          return false;
+        }
+        ingest_authorization_.Set(token);
+        return true;
+      });
+  secret_files_.Start();
+}
+
 void TrackerApp::Stop() {
+  secret_files_.Stop();
   std::lock_guard lock(stop_mu_);
   if (stopped_) return;
   stopped_ = true;

@@ -17,6 +17,7 @@
 #include "ingest_endpoint.hpp"
 #include "node_table.hpp"
 #include "radarhub/rpc/api_token.hpp"
+#include "radarhub/service/file_watcher.hpp"
 #include "track_board.hpp"
 #include "tracker_metrics.hpp"
 #include "tracker_service.hpp"
@@ -54,6 +55,7 @@ class TrackerApp final {
   TrackBoard& tracks() { return tracks_; }
 
  private:
+  void WatchSecretFiles();
   void Resolve();
   void ScheduleTick();
   void SetEndpoints(const std::set<std::string>& addresses);
@@ -74,7 +76,8 @@ class TrackerApp final {
   HealthBoard board_;
   boost::asio::steady_timer tick_timer_;
   rpc::ApiTokenGuard api_token_;
-  std::string ingest_authorization_;  // secret
+  rpc::BearerToken ingest_authorization_;                       // secret
+  service::FileWatcher secret_files_{config_.reload_interval};  // from Start to Stop
   std::shared_ptr<grpc::ChannelCredentials> ingest_credentials_;
   CallCounter calls_;
   common::RateLimiter log_limiter_;

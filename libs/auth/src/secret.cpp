@@ -17,11 +17,12 @@ bool ReadPrivateFile(const std::string& setting, const std::string& path, std::s
     error = setting + ": cannot read " + path;
     return false;
   }
-  if ((st.st_mode & 077) != 0) {
+  // Group access is allowed: Kubernetes mounts Secrets group-readable for the pod's fsGroup.
+  if ((st.st_mode & 007) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
     error = setting + ": " + path + " has mode " + mode +
-            "; it must not be readable by group or others (chmod 600)";
+            "; others must not be able to read or write it (chmod 600, or 640 for a group)";
     return false;
   }
   std::ifstream in(path, std::ios::binary);

@@ -5,22 +5,32 @@
 namespace radarhub::rpc {
 
 ApiTokenGuard::ApiTokenGuard(std::string_view token, std::string name) : name_(std::move(name)) {
-  if (!token.empty()) digest_.emplace(token);
+  Reset(token);
+}
+
+void ApiTokenGuard::Reset(std::string_view token) {
+  digest_.store(token.empty() ? nullptr : std::make_shared<const auth::SecretDigest>(token));
 }
 
 bool ApiTokenGuard::Accepts(std::string_view authorization) const {
-  if (!digest_) return true;
+  const auto digest = digest_.load();
+  if (!digest) return true;
   constexpr std::string_view kScheme = "bearer ";  // the scheme is case-insensitive (RFC 6750)
   if (authorization.size() < kScheme.size() ||
       ::strncasecmp(authorization.data(), kScheme.data(), kScheme.size()) != 0) {
     return false;
   }
   authorization.remove_prefix(kScheme.size());
-  return digest_->Matches(authorization);
+  return digest->Matches(authorization);
+}
+
+void BearerToken::Set(std::string_view token) {
+  value_.store(std::make_shared<const std::string>(token.empty() ? std::string()
+                                                                 : "Bearer " + std::string(token)));
 }
 
 grpc::Status ApiTokenGuard::Check(const grpc::ServerContextBase& context) const {
-  if (!digest_) return grpc::Status::OK;
+  if (!enabled()) return grpc::Status::OK;
   const auto& metadata = context.client_metadata();
   const auto it = metadata.find("authorization");
   if (it == metadata.end()) {

@@ -1,5 +1,8 @@
 #include "radarhub/rpc/credentials.hpp"
 
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -39,6 +42,25 @@ std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(const ServerTlsSe
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
   if (!ReadPem("--tls-cert", tls.cert_file, pair.cert_chain, error)) return nullptr;
   if (!auth::ReadPrivateFile("--tls-key", tls.key_file, pair.private_key, error)) return nullptr;
+  if (tls.reload_interval.count() > 0) {
+    // The files were read above only to refuse bad ones with a clear line; gRPC reads them now
+    // and again every interval, and keeps the last good set when a read fails.
+    std::string root;
+    if (!tls.client_ca_file.empty() &&
+        !ReadPem("--tls-client-ca", tls.client_ca_file, root, error)) {
+      return nullptr;
+    }
+    auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+        tls.key_file, tls.cert_file, tls.client_ca_file,
+        static_cast<unsigned>(tls.reload_interval.count()));
+    grpc::experimental::TlsServerCredentialsOptions options(provider);
+    options.watch_identity_key_cert_pairs();
+    if (!tls.client_ca_file.empty()) {
+      options.watch_root_certs();
+      options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    }
+    return grpc::experimental::TlsServerCredentials(options);
+  }
   grpc::SslServerCredentialsOptions options;
   options.pem_key_cert_pairs.push_back(std::move(pair));
   if (!tls.client_ca_file.empty()) {

@@ -22,9 +22,12 @@ void CommandLine::AddServiceSettings(ServiceSettings& s) {
       ->envname("RADARHUB_API_TOKEN");
   Add("--api-token-file", s.api_token_file, "file holding the API token (wins over --api-token)");
   Add("--tls-cert", s.tls_cert, "PEM certificate chain: serve gRPC over TLS");
-  Add("--tls-key", s.tls_key, "PEM private key of --tls-cert (mode 0600)");
+  Add("--tls-key", s.tls_key, "PEM private key of --tls-cert (mode 0600 or 0640)");
   Add("--tls-client-ca", s.tls_client_ca, "PEM CA: require client certificates it signed (mTLS)");
   Add("--shutdown-grace", shutdown_grace_, "time to drain on SIGTERM");
+  Add("--reload-interval", reload_interval_,
+      "how often token and TLS files are checked for changes (a rotated Secret): a changed file "
+      "is read again and replaces the old secret if it is valid");
   Add("--log-format", log_format_, "text|json")->check(CLI::IsMember({"text", "json"}));
   Add("--log-level", log_level_, "debug|info|warn|error")
       ->check(CLI::IsMember({"debug", "info", "warn", "warning", "error"}));
@@ -37,7 +40,10 @@ bool CommandLine::Parse(int argc, char** argv, int& exit_code) {
   }
   exit_code = 2;
   if (service_ != nullptr) {
-    if (!Duration("--shutdown-grace", shutdown_grace_, service_->shutdown_grace)) return false;
+    if (!Duration("--shutdown-grace", shutdown_grace_, service_->shutdown_grace) ||
+        !Duration("--reload-interval", reload_interval_, service_->reload_interval)) {
+      return false;
+    }
     common::ParseLogFormat(log_format_, service_->log_format);
     common::ParseLogLevel(log_level_, service_->log_level);
   }

@@ -57,15 +57,22 @@ TEST_F(TokenStoreTest, SharedTokenFromFlagOrEnv) {
   EXPECT_EQ(store_.Check("any", "flag-tokex"), AuthResult::kDenied);
 }
 
-TEST_F(TokenStoreTest, GroupOrWorldReadableFileIsRefused) {
-  for (const mode_t mode : {0644, 0640, 0604, 0660}) {
+TEST_F(TokenStoreTest, AFileOthersCanReadOrWriteIsRefused) {
+  for (const mode_t mode : {0644, 0604, 0602, 0666, 0601}) {
     Write("radar1 s3cret\n", mode);
     TokenStore store;
     EXPECT_FALSE(store.Load({.tokens_file = path_}, error_)) << std::oct << mode;
-    EXPECT_NE(error_.find("chmod 600"), std::string::npos) << error_;
+    EXPECT_NE(error_.find("chmod 600, or 640"), std::string::npos) << error_;
   }
-  Write("radar1 s3cret\n", 0400);
-  EXPECT_TRUE(store_.Load({.tokens_file = path_}, error_)) << error_;
+}
+
+// Kubernetes mounts a Secret root-owned and readable by the pod's fsGroup (defaultMode 0440).
+TEST_F(TokenStoreTest, AFileOnlyOwnerAndGroupCanReadIsAccepted) {
+  for (const mode_t mode : {0600, 0400, 0640, 0440, 0660}) {
+    Write("radar1 s3cret\n", mode);
+    TokenStore store;
+    EXPECT_TRUE(store.Load({.tokens_file = path_}, error_)) << std::oct << mode << ": " << error_;
+  }
 }
 
 TEST_F(TokenStoreTest, MalformedFilesAreRefusedWithTheLine) {

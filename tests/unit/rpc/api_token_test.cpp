@@ -24,5 +24,27 @@ TEST(ApiTokenGuardTest, AcceptsOnlyTheBearerToken) {
   EXPECT_FALSE(guard.Accepts(""));
 }
 
+// A reloaded token file: the new token replaces the old at once; an empty one turns checks off.
+TEST(ApiTokenGuardTest, ResetReplacesTheToken) {
+  ApiTokenGuard guard("old");
+  guard.Reset("new");
+  EXPECT_TRUE(guard.Accepts("Bearer new"));
+  EXPECT_FALSE(guard.Accepts("Bearer old"));
+  guard.Reset("");
+  EXPECT_FALSE(guard.enabled());
+}
+
+TEST(BearerTokenTest, AuthorizationFollowsSet) {
+  BearerToken token;
+  EXPECT_EQ(*token.Authorization(), "");
+  token.Set("abc");
+  const auto held = token.Authorization();
+  token.Set("def");
+  EXPECT_EQ(*held, "Bearer abc") << "a value handed out stays valid";
+  EXPECT_EQ(*token.Authorization(), "Bearer def");
+  token.Set("");
+  EXPECT_EQ(*token.Authorization(), "");
+}
+
 }  // namespace
 }  // namespace radarhub::rpc

@@ -6,7 +6,7 @@
 
 namespace radarhub::auth {
 
-// Reads a file holding secrets (tokens, keys). Refuses it when group or others may read it, so a
+// Reads a file holding secrets (tokens, keys). Refuses it when others may read or write it, so a
 // misconfigured mount is caught at start rather than leaking. On failure returns false with one
 // line naming `setting` and the problem.
 bool ReadPrivateFile(const std::string& setting, const std::string& path, std::string& content,

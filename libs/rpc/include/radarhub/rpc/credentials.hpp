@@ -3,6 +3,7 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,9 @@ struct ServerTlsSettings {
   std::string cert_file;
   std::string key_file;        // secret: must not be readable by group or others
   std::string client_ca_file;  // empty: no client certificates asked for
+  // Above zero: the three files are read again this often and a good new set serves new
+  // connections (gRPC's FileWatcherCertificateProvider), so certificates rotate without a restart.
+  std::chrono::seconds reload_interval{0};
 };
 // Null with a one-line reason naming the setting on bad files or combinations.
 std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(const ServerTlsSettings& tls,

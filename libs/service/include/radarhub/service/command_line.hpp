@@ -18,6 +18,9 @@ struct ServiceSettings {
   std::string tls_key;
   std::string tls_client_ca;
   std::chrono::milliseconds shutdown_grace{10000};
+  // How often token files and TLS certificate files are looked at again: a changed file (a
+  // rotated Kubernetes Secret) is read and checked, and replaces the old secret if it is good.
+  std::chrono::milliseconds reload_interval{10000};
   common::LogFormat log_format = common::LogFormat::kText;
   common::LogLevel log_level = common::LogLevel::kInfo;
 };
@@ -56,7 +59,8 @@ class CommandLine final {
   const std::string program_;
   CLI::App app_;
   ServiceSettings* service_ = nullptr;
-  std::string shutdown_grace_ = "10s", log_format_ = "text", log_level_ = "info";
+  std::string shutdown_grace_ = "10s", reload_interval_ = "10s", log_format_ = "text",
+              log_level_ = "info";
 };
 
 }  // namespace radarhub::service
