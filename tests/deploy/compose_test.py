@@ -2,12 +2,15 @@
 """docker-compose.yml checked without an engine: Debian's docker-compose validates and normalizes
 it (`config`), then the facts the README promises are asserted on the result: the services, their
 health checks through `radarhub health`, start order on health, published ports, tokens only as
-secret files, and the monitoring profile's Prometheus scraping both services.
+secret files, memory, CPU and log limits on every service, and the monitoring profile's Prometheus
+scraping both services and loading the alert rules (the Kubernetes monitoring component's file).
 
 usage: compose_test.py REPO_DIR
 """
+import fnmatch
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -109,13 +112,46 @@ for name, secret in c.get("secrets", {}).items():
 check(services["ingest"]["environment"].get("RADARHUB_TOKENS_FILE") == "/run/radarhub/node_tokens",
       "ingest reads the node tokens from the secret")
 
-scrape_file = mounts(with_monitoring.get("prometheus", {})).get("/etc/prometheus/prometheus.yml")
+
+
+def size(value):
+    """Bytes of a compose size: a number, or "1g", "512m", "64k", "100b"."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([bkmg]?)b?", str(value).strip().lower())
+    return float(m[1]) * 1024 ** "bkmg".index(m[2] or "b") if m else 0
+
+
+# Every service is bounded: memory and CPU (mem_limit, cpus: docker-compose 1.29, Compose v2 and
+# podman apply them), and its logs rotate (json-file, max-size and max-file).
+for name, s in with_monitoring.items():
+    check(size(s.get("mem_limit", 0)) >= 32 * 1024 ** 2, f"{name}: a memory limit: "
+          f"{s.get('mem_limit')}")
+    check(0 < float(s.get("cpus") or 0) <= 2, f"{name}: a CPU limit (cpus): {s.get('cpus')}")
+    logging = s.get("logging", {})
+    options = logging.get("options", {})
+    check(logging.get("driver") == "json-file" and size(options.get("max-size", 0)) > 0 and
+          int(options.get("max-file", 0)) >= 1,
+          f"{name}: logs rotate (json-file with max-size and max-file): {logging}")
+check(size(services["ingest"].get("mem_limit", 0)) >= 512 * 1024 ** 2,
+      "ingest's memory limit holds the default --replay-memory (256 MiB) with room")
+
+prometheus_mounts = mounts(with_monitoring.get("prometheus", {}))
+scrape_file = prometheus_mounts.get("/etc/prometheus/prometheus.yml")
 if scrape_file:
     with open(os.path.join(repo, scrape_file)) as f:
         scrape = yaml.safe_load(f)
     targets = {t for job in scrape["scrape_configs"] for sc in job["static_configs"]
                for t in sc["targets"]}
     check({"ingest:9105", "tracker:9106"} <= targets, f"prometheus scrapes both: {targets}")
+    # Its rule_files (relative to the config's directory) match the mounted rules file, and that
+    # is the monitoring component's, the one copy (k8s_test.py compares the PrometheusRule).
+    patterns = [os.path.join("/etc/prometheus", p) for p in scrape.get("rule_files", [])]
+    loaded = {t: src for t, src in prometheus_mounts.items()
+              if any(fnmatch.fnmatch(t, p) for p in patterns)}
+    rules_file = os.path.join(repo, "deploy/k8s/components/monitoring/radarhub.rules.yml")
+    check([os.path.realpath(os.path.join(repo, src)) for src in loaded.values()]
+          == [os.path.realpath(rules_file)],
+          f"prometheus loads deploy/k8s/components/monitoring/radarhub.rules.yml through "
+          f"rule_files {scrape.get('rule_files')}: {loaded}")
 else:
     check(False, "prometheus mounts a scrape config")
 
@@ -128,14 +164,14 @@ grafana_mounts = mounts(grafana)
 provisioning = grafana_mounts.get("/etc/grafana/provisioning")
 dashboards = grafana_mounts.get("/var/lib/grafana/dashboards")
 if check(provisioning and dashboards, f"grafana mounts provisioning, dashboards: {grafana_mounts}"):
-    with open(os.path.join(provisioning, "datasources/prometheus.yml")) as f:
+    with open(os.path.join(repo, provisioning, "datasources/prometheus.yml")) as f:
         sources = yaml.safe_load(f)["datasources"]
     check(any(d["uid"] == "prometheus" and d["url"] == "http://prometheus:9090" for d in sources),
           f"grafana's datasource is the compose prometheus: {sources}")
-    with open(os.path.join(provisioning, "dashboards/radarhub.yml")) as f:
+    with open(os.path.join(repo, provisioning, "dashboards/radarhub.yml")) as f:
         provider_paths = {p["options"]["path"] for p in yaml.safe_load(f)["providers"]}
     check(provider_paths == {"/var/lib/grafana/dashboards"}, f"dashboard provider: {provider_paths}")
-    with open(os.path.join(dashboards, "radarhub.json")) as f:
+    with open(os.path.join(repo, dashboards, "radarhub.json")) as f:
         board = json.load(f)
     exprs = [t["expr"] for p in board["panels"] for t in p["targets"]]
     check(exprs and all(p["datasource"]["uid"] == "prometheus" for p in board["panels"]),
@@ -145,8 +181,11 @@ if check(provisioning and dashboards, f"grafana mounts provisioning, dashboards:
           "the dashboard shows node health and frame rates")
     home = grafana.get("environment", {}).get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH", "")
     check(home == "/var/lib/grafana/dashboards/radarhub.json", f"home dashboard: {home}")
+    check(os.path.realpath(os.path.join(repo, dashboards)) ==
+          os.path.realpath(os.path.join(repo, "deploy/k8s/components/monitoring/dashboards")),
+          f"grafana shows the monitoring component's dashboards (the one copy): {dashboards}")
 for name in ("prometheus", "grafana"):
     ips = {ip for ip, _, _ in ports(with_monitoring.get(name, {}))}
     check(ips == {"127.0.0.1"}, f"{name} (no authentication) listens on this host only: {ips}")
 
-finish("compose services, health checks, ports, secrets, monitoring")
+finish("compose services, health checks, ports, secrets, limits, monitoring and alert rules")

@@ -13,8 +13,10 @@ Then, unchanged from what users run:
   the ingest turns healthy, the tracker and radar1..3 start after it, and from the host through
   the published ports every node is `ok` at the tracker, frames are counted on both /metrics,
   reflection and the README's ListNodes work, the secret files the services read are 0600 and
-  uid 10001's and never in the environment, the root filesystem is read-only; the monitoring profile's Prometheus (Debian's, standing in for the
-  prom/prometheus image) scrapes both services and answers every query of the Grafana dashboard;
+  uid 10001's and never in the environment, the root filesystem is read-only, the memory, CPU and
+  log limits are applied; the monitoring profile's Prometheus (Debian's, standing in for the
+  prom/prometheus image) scrapes both services, answers every query of the Grafana dashboard, and
+  evaluates every alert rule without error;
   `docker-compose stop` ends both services with exit 0 within the grace period.
 
 Two things of this sandbox are adapted for, outside the files under test: runc instead of crun
@@ -38,6 +40,8 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+
+import yaml
 
 from checks import check, failures, finish
 
@@ -206,7 +210,9 @@ for address, port in PUBLISHED:
 stack = os.path.join(work, "stack")
 os.makedirs(stack)
 shutil.copy(os.path.join(repo, "docker-compose.yml"), stack)
-shutil.copytree(os.path.join(repo, "deploy/compose"), os.path.join(stack, "deploy/compose"))
+# All of deploy/: Compose's monitoring mounts the alert rules and the dashboard from the Kubernetes
+# monitoring component, their one copy.
+shutil.copytree(os.path.join(repo, "deploy"), os.path.join(stack, "deploy"))
 for name in os.listdir(os.path.join(stack, "deploy/compose/secrets")):  # as a fresh clone has them
     os.chmod(os.path.join(stack, "deploy/compose/secrets", name), 0o644)
 
@@ -335,6 +341,12 @@ try:
     for name in ("ingest", "tracker") + NODES:
         env = " ".join(inspect(name).get("Config", {}).get("Env") or [])
         check(not any(v in env for v in secret_values), f"{name}: a token in its environment")
+        # docker-compose.yml's mem_limit, cpus and logging, as the engine applied them.
+        host = inspect(name).get("HostConfig", {})
+        check(host.get("Memory", 0) > 0 and host.get("NanoCpus", 0) > 0 and
+              host.get("LogConfig", {}).get("Type") == "json-file",
+              f"{name}: memory, CPU and log limits: Memory {host.get('Memory')}, NanoCpus "
+              f"{host.get('NanoCpus')}, LogConfig {host.get('LogConfig')}")
 
     # The monitoring profile's Prometheus, with Debian's prometheus standing in for the
     # prom/prometheus image (no registry here): it scrapes both services by their compose names,
@@ -348,12 +360,21 @@ try:
         (t["labels"]["job"], t["health"]) for t in
         prometheus_api("targets").get("activeTargets", [])} >= {
         ("radarhub-ingest", "up"), ("radarhub-tracker", "up")}, 90)
-    with open(os.path.join(repo, "deploy/compose/grafana/dashboards/radarhub.json")) as f:
+    with open(os.path.join(repo, "deploy/k8s/components/monitoring/dashboards/radarhub.json")) as f:
         panels = json.load(f)["panels"]
     for panel in panels:
         for target in panel["targets"]:
             wait_for(f"dashboard panel '{panel['title']}' has data: {target['expr']}",
                      lambda: prometheus_api("query", query=target["expr"]).get("result"), 90)
+    # The alert rules loaded from the mounted rules file, each evaluated without error.
+    with open(os.path.join(repo, "deploy/k8s/components/monitoring/radarhub.rules.yml")) as f:
+        alert_names = {r["alert"] for g in yaml.safe_load(f)["groups"] for r in g["rules"]}
+
+    def rule_health():
+        return {r.get("name"): r.get("health") for g in prometheus_api("rules").get("groups", [])
+                for r in g.get("rules", [])}
+    wait_for(f"prometheus evaluates the alert rules {sorted(alert_names)} without error",
+             lambda: rule_health() == {n: "ok" for n in alert_names}, 90)
 
     # Graceful stop: SIGTERM, drain, exit 0 within the compose stop_grace_period (15 s).
     started = time.monotonic()
