@@ -61,16 +61,7 @@ TrackerApp::~TrackerApp() { Stop(); }
 
 bool TrackerApp::Start(std::string& error) {
   std::lock_guard lock(stop_mu_);
-  std::string token, ingest_token;
-  if (!rpc::LoadApiToken(config_.api_token, config_.api_token_file, token, error)) return false;
-  if (!rpc::LoadApiToken(config_.ingest_api_token, config_.ingest_api_token_file, ingest_token,
-                         error)) {
-    error = "--ingest-api-token-file: " + error;
-    return false;
-  }
-  if (ingest_token.empty()) ingest_token = token;
-  ingest_authorization_.Set(ingest_token);
-  api_token_.Reset(token);
+  if (!ReloadTokens(error)) return false;
   const auto server_credentials = rpc::MakeServerCredentials(
       {.cert_file = config_.tls_cert,
        .key_file = config_.tls_key,
@@ -78,7 +69,9 @@ bool TrackerApp::Start(std::string& error) {
        .reload_interval = service::WholeSeconds(config_.reload_interval)},
       error);
   if (!server_credentials) return false;
-  ingest_credentials_ = rpc::MakeChannelCredentials(config_.ingest_tls, error);
+  rpc::ClientTlsSettings ingest_tls = config_.ingest_tls;
+  ingest_tls.reload_interval = service::WholeSeconds(config_.reload_interval);
+  ingest_credentials_ = rpc::MakeChannelCredentials(ingest_tls, error);
   if (!ingest_credentials_) return false;
   control_thread_ = std::thread([this] { control_.run(); });
 
@@ -280,26 +273,25 @@ void TrackerApp::SetEndpoints(const std::set<std::string>& addresses) {
   }
 }
 
-// The API token, and the ingest's token when it has a file of its own (else it is the API token).
+// The API token, and the ingest's (the API token unless it has one of its own): at start, on
+// SIGHUP and when their files change. Both or neither change.
+bool TrackerApp::ReloadTokens(std::string& error) {
+  std::string token, ingest_token;
+  if (!rpc::LoadApiToken(config_.api_token, config_.api_token_file, token, error)) return false;
+  if (!rpc::LoadApiToken(config_.ingest_api_token, config_.ingest_api_token_file, ingest_token,
+                         error)) {
+    error = "--ingest-api-token-file: " + error;
+    return false;
+  }
+  api_token_.Reset(token);
+  ingest_authorization_.Set(ingest_token.empty() ? token : ingest_token);
+  return true;
+}
+
 void TrackerApp::WatchSecretFiles() {
-  secret_files_.WatchSecret(config_.api_token_file, "--api-token-file", [this](std::string& e) {
-    std::string token;
-    if (!rpc::LoadApiToken(config_.api_token, config_.api_token_file, token, e)) return false;
-    api_token_.Reset(token);
-    if (config_.ingest_api_token.empty() && config_.ingest_api_token_file.empty()) {
-      ingest_authorization_.Set(token);
-    }
-    return true;
-  });
-  secret_files_.WatchSecret(
-      config_.ingest_api_token_file, "--ingest-api-token-file", [this](std::string& e) {
-        std::string token;
-        if (!rpc::LoadApiToken(config_.ingest_api_token, config_.ingest_api_token_file, token, e)) {
-          return false;
-        }
-        ingest_authorization_.Set(token);
-        return true;
-      });
+  const auto reload = [this](std::string& error) { return ReloadTokens(error); };
+  secret_files_.WatchSecret(config_.api_token_file, "--api-token-file", reload);
+  secret_files_.WatchSecret(config_.ingest_api_token_file, "--ingest-api-token-file", reload);
   secret_files_.Start();
 }
 

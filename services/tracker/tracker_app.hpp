@@ -47,6 +47,8 @@ class TrackerApp final {
   // Drains within --shutdown-grace: health NOT_SERVING, ingest streams end, each node's queue is
   // processed, WatchHealth streams end with UNAVAILABLE. Idempotent; not from a gRPC thread.
   void Stop();
+  // Reads the API token files again (SIGHUP); on failure the previous tokens stay.
+  bool ReloadTokens(std::string& error);
 
   uint16_t grpc_port() const { return grpc_port_; }
   uint16_t metrics_port() const { return metrics_port_; }

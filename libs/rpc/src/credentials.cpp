@@ -92,6 +92,17 @@ std::shared_ptr<grpc::ChannelCredentials> MakeChannelCredentials(const ClientTls
       return nullptr;
     }
   }
+  if (tls.reload_interval.count() > 0 && (!tls.ca_file.empty() || !tls.cert_file.empty())) {
+    // Checked above; from here gRPC reads them, now and every interval, keeping the last good set.
+    auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+        tls.key_file, tls.cert_file, tls.ca_file,
+        static_cast<unsigned>(tls.reload_interval.count()));
+    grpc::experimental::TlsChannelCredentialsOptions reloading;
+    reloading.set_certificate_provider(provider);
+    if (!tls.ca_file.empty()) reloading.watch_root_certs();  // else the system roots
+    if (!tls.cert_file.empty()) reloading.watch_identity_key_cert_pairs();
+    return grpc::experimental::TlsCredentials(reloading);
+  }
   return grpc::SslCredentials(options);
 }
 

@@ -4,10 +4,12 @@
 The files live in a directory laid out as the kubelet lays out a Secret volume: each file a
 symlink through `..data` to a timestamped directory, mode 0440 (group-readable, as `fsGroup`
 mounts it), and an update swaps `..data` atomically. The real binaries, --reload-interval 1s:
-- the tracker's API token file: the new token is accepted and the old refused, no SIGHUP;
+- the tracker's API token file: the new token is accepted and the old refused, no SIGHUP (and
+  with SIGHUP, before the interval is up);
 - the ingest's tokens file: a node whose token was refused gets in once the file names it;
 - the ingest's admin token file;
-- TLS: the certificate the ingest serves (read with `openssl s_client`) changes;
+- TLS: the certificate the ingest serves (read with `openssl s_client`) changes, and the client
+  certificate the tracker presents to an ingest that asks for one (mTLS);
 - a bad update (readable by others) is refused and the previous secret stays.
 
 usage: secret_reload_test.py BUILD_DIR [unittest arguments]
@@ -16,6 +18,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -138,6 +141,28 @@ class TokenFiles(unittest.TestCase):
             secret.remove()
         self.assertEqual(tracker.proc.returncode, 0)
 
+    def test_tracker_reloads_its_token_file_on_sighup(self):
+        # operations.md: SIGHUP reloads the tokens; the tracker used to die of it.
+        secret = SecretVolume({"api-token": "first-token\n"})
+        tracker = Service([TRACKER, "--ingest", "127.0.0.1:9", "--grpc-listen", "127.0.0.1:0",
+                           "--metrics-listen", "", "--reload-interval", "1h",
+                           "--api-token-file", secret.path("api-token"), "--shutdown-grace", "2s"])
+        try:
+            def accepted(token):
+                return run([CLI, "tracks", "--tracker", tracker.address("grpc"), "--api-token",
+                            token]).returncode == 0
+            secret.publish({"api-token": "second-token\n"})
+            time.sleep(0.5)
+            self.assertTrue(accepted("first-token"), "no reload before the signal")
+            tracker.proc.send_signal(signal.SIGHUP)
+            eventually(lambda: accepted("second-token"), "the token to be reloaded")
+            self.assertTrue(tracker.logged("tokens reloaded"))
+            self.assertIsNone(tracker.proc.poll())
+        finally:
+            tracker.stop()
+            secret.remove()
+        self.assertEqual(tracker.proc.returncode, 0)
+
     def test_ingest_node_tokens_and_admin_token_rotate(self):
         secret = SecretVolume({"node-tokens": "radar1 old-node-token\n",
                                "admin-token": "old-admin\n"})
@@ -212,6 +237,85 @@ class TlsCertificates(unittest.TestCase):
             secret.remove()
             shutil.rmtree(work, ignore_errors=True)
         self.assertEqual(ingest.proc.returncode, 0)
+
+
+def openssl(*args):
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+def make_ca(directory, name):
+    key, cert = os.path.join(directory, name + ".key"), os.path.join(directory, name + ".pem")
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-days", "2", "-subj", "/CN=" + name, "-keyout", key, "-out", cert)
+    return key, cert
+
+
+def make_signed(directory, name, ca, san=None):
+    key, csr, cert = (os.path.join(directory, name + ext) for ext in (".key", ".csr", ".pem"))
+    openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-subj", "/CN=" + name, "-keyout", key, "-out", csr)
+    ext = os.path.join(directory, name + ".ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=%s\n" % (san or "DNS:" + name))
+    openssl("x509", "-req", "-in", csr, "-CA", ca[1], "-CAkey", ca[0], "-CAcreateserial",
+            "-days", "2", "-extfile", ext, "-out", cert)
+    with open(key) as k, open(cert) as c:
+        return k.read(), c.read()
+
+
+class ClientCertificates(unittest.TestCase):
+    def test_the_tracker_presents_its_rotated_client_certificate_to_the_ingest(self):
+        # The ingest trusts client CA "a", then (restarted on the same port) only CA "b": the
+        # tracker gets back in only if it picked up its new certificate, signed by "b".
+        work = tempfile.mkdtemp(prefix="rh-mtls-")
+        server_ca, ca_a, ca_b = (make_ca(work, n) for n in ("server-ca", "client-a", "client-b"))
+        server_key, server_cert = make_signed(work, "ingest", server_ca, "IP:127.0.0.1")
+        for path, text in (("server.key", server_key), ("server.pem", server_cert)):
+            with open(os.path.join(work, path), "w") as f:
+                f.write(text)
+        os.chmod(os.path.join(work, "server.key"), 0o600)
+        key_a, cert_a = make_signed(work, "tracker-a", ca_a)
+        key_b, cert_b = make_signed(work, "tracker-b", ca_b)
+        client = SecretVolume({"tls.key": key_a, "tls.crt": cert_a})
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            grpc_port = s.getsockname()[1]
+
+        def start_ingest(client_ca):
+            return Service([INGEST, "--node-listen", "127.0.0.1:0", "--grpc-listen",
+                            "127.0.0.1:%d" % grpc_port, "--metrics-listen", "127.0.0.1:0",
+                            "--allow-unauthenticated", "--shutdown-grace", "1s",
+                            "--tls-cert", os.path.join(work, "server.pem"),
+                            "--tls-key", os.path.join(work, "server.key"),
+                            "--tls-client-ca", client_ca[1]])
+
+        def subscribers(ingest):
+            with urllib.request.urlopen("http://%s/metrics" % ingest.address("metrics"),
+                                        timeout=5) as r:
+                for line in r.read().decode().splitlines():
+                    if line.startswith("radarhub_ingest_subscribers "):
+                        return float(line.split()[-1])
+            return 0.0
+
+        ingest = start_ingest(ca_a)
+        tracker = Service([TRACKER, "--ingest", "127.0.0.1:%d" % grpc_port, "--grpc-listen",
+                           "127.0.0.1:0", "--metrics-listen", "", "--reload-interval", "1s",
+                           "--ingest-tls-ca", server_ca[1],
+                           "--ingest-tls-cert", client.path("tls.crt"),
+                           "--ingest-tls-key", client.path("tls.key"), "--shutdown-grace", "1s"])
+        try:
+            eventually(lambda: subscribers(ingest) >= 1, "the tracker to subscribe with cert a")
+            client.publish({"tls.key": key_b, "tls.crt": cert_b})
+            time.sleep(2.5)  # two reload intervals
+            ingest.stop()
+            ingest = start_ingest(ca_b)
+            eventually(lambda: subscribers(ingest) >= 1, "the tracker to subscribe with cert b",
+                       seconds=40)
+        finally:
+            tracker.stop()
+            ingest.stop()
+            client.remove()
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ struct ClientTlsSettings {
   std::string cert_file;  // with key_file: a client certificate (mTLS)
   std::string key_file;
   std::string flags = "--tls";  // how errors name the settings: <flags>-ca, <flags>-cert, ...
+  // Above zero: the files are read again this often, and new connections use a good new set (a
+  // long-lived client, the tracker, whose certificate rotates).
+  std::chrono::seconds reload_interval{0};
 };
 std::shared_ptr<grpc::ChannelCredentials> MakeChannelCredentials(const ClientTlsSettings& tls,
                                                                  std::string& error);
