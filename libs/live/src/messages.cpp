@@ -10,6 +10,12 @@
 namespace radarhub::live {
 namespace {
 
+// The member `name` of `object`, or null. (HasMember, not FindMember: clang warns on comparing
+// RapidJSON's member iterators under C++20's reversed operators.)
+const rapidjson::Value* Member(const rapidjson::Value& object, const char* name) {
+  return object.HasMember(name) ? &object[name] : nullptr;
+}
+
 ProtocolError Invalid(std::string reason) {
   return {CloseCode::kInvalidMessage, std::move(reason)};
 }
@@ -17,10 +23,10 @@ ProtocolError Invalid(std::string reason) {
 // Fills `nodes` from the "nodes" array; a ProtocolError's reason when it is not a good one.
 std::optional<ProtocolError> ReadNodes(const rapidjson::Value& message, const Limits& limits,
                                        std::vector<std::string>& nodes) {
-  const auto it = message.FindMember("nodes");
-  if (it == message.MemberEnd()) return std::nullopt;
-  if (!it->value.IsArray()) return Invalid("\"nodes\" must be an array of node ids");
-  for (const auto& id : it->value.GetArray()) {
+  const rapidjson::Value* list = Member(message, "nodes");
+  if (list == nullptr) return std::nullopt;
+  if (!list->IsArray()) return Invalid("\"nodes\" must be an array of node ids");
+  for (const auto& id : list->GetArray()) {
     if (!id.IsString() ||
         !protocol::IsValidNodeId(std::string_view(id.GetString(), id.GetStringLength()))) {
       return Invalid("\"nodes\" holds a malformed node id");
@@ -46,11 +52,11 @@ ClientMessage ParseClientMessage(std::string_view text, const Limits& limits) {
   rapidjson::Document message;
   message.Parse(text.data(), text.size());
   if (message.HasParseError() || !message.IsObject()) return Invalid("expected a JSON object");
-  const auto type = message.FindMember("type");
-  if (type == message.MemberEnd() || !type->value.IsString()) {
+  const rapidjson::Value* type = Member(message, "type");
+  if (type == nullptr || !type->IsString()) {
     return Invalid("expected \"type\": \"subscribe\" or \"unsubscribe\"");
   }
-  const std::string_view kind(type->value.GetString(), type->value.GetStringLength());
+  const std::string_view kind(type->GetString(), type->GetStringLength());
   std::vector<std::string> nodes;
   if (kind == "subscribe") {
     if (!message.HasMember("nodes")) return Invalid("subscribe needs \"nodes\"");
