@@ -154,16 +154,21 @@ void IngestApp::ScheduleTick() {
   });
 }
 
-bool IngestApp::StartGrpc(std::string& error, bool rebuild) {
-  std::string token;
+// The API and admin tokens, at start, on a rebuild and when their files change: both or neither.
+bool IngestApp::ReloadApiTokens(std::string& error) {
+  std::string token, admin_token = config_.admin_token;
   if (!rpc::LoadApiToken(config_.api_token, config_.api_token_file, token, error)) return false;
-  api_token_.Reset(token);
-  std::string admin_token = config_.admin_token;
   if (!config_.admin_token_file.empty() &&
       !auth::ReadSecretLine("--admin-token-file", config_.admin_token_file, admin_token, error)) {
     return false;
   }
+  api_token_.Reset(token);
   admin_token_.Reset(admin_token);
+  return true;
+}
+
+bool IngestApp::StartGrpc(std::string& error, bool rebuild) {
+  if (!ReloadApiTokens(error)) return false;
   const auto credentials = rpc::MakeServerCredentials(
       {.cert_file = config_.tls_cert,
        .key_file = config_.tls_key,
@@ -296,20 +301,9 @@ bool IngestApp::ReloadTokens(std::string& error) {
 void IngestApp::WatchSecretFiles() {
   secret_files_.WatchSecret(config_.tokens_file, "--tokens-file",
                             [this](std::string& error) { return ReloadTokens(error); });
-  secret_files_.WatchSecret(config_.api_token_file, "--api-token-file", [this](std::string& e) {
-    std::string token;
-    if (!rpc::LoadApiToken(config_.api_token, config_.api_token_file, token, e)) return false;
-    api_token_.Reset(token);
-    return true;
-  });
-  secret_files_.WatchSecret(config_.admin_token_file, "--admin-token-file", [this](std::string& e) {
-    std::string token;
-    if (!auth::ReadSecretLine("--admin-token-file", config_.admin_token_file, token, e)) {
-      return false;
-    }
-    admin_token_.Reset(token);
-    return true;
-  });
+  const auto reload_api_tokens = [this](std::string& error) { return ReloadApiTokens(error); };
+  secret_files_.WatchSecret(config_.api_token_file, "--api-token-file", reload_api_tokens);
+  secret_files_.WatchSecret(config_.admin_token_file, "--admin-token-file", reload_api_tokens);
   secret_files_.Start();
 }
 

@@ -86,6 +86,7 @@ class IngestApp final {
   void RebuildLoop();
   // Token files read again when they change on disk (a rotated Secret).
   void WatchSecretFiles();
+  bool ReloadApiTokens(std::string& error);
   // Nodes named in the tokens file are known from the start: listed, health NOT_SERVING.
   void RegisterListedNodes();
   // Forgets the nodes (but tokens-file ones) disconnected since `disconnected_by` or earlier.

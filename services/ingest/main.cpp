@@ -3,15 +3,12 @@
 
 #include <malloc.h>
 #include <sys/resource.h>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-
 #include <csignal>
-#include <functional>
 #include <iostream>
 
 #include "config.hpp"
 #include "ingest_app.hpp"
+#include "radarhub/service/service_signals.hpp"
 
 int main(int argc, char** argv) {
   using radarhub::common::Logger;
@@ -32,32 +29,12 @@ int main(int argc, char** argv) {
   }
 
   radarhub::ingest::IngestApp app(*config);
-  // Caught from before "started" is logged: a SIGTERM right after it must drain, not kill.
-  boost::asio::io_context signals_context;
-  boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM, SIGHUP);
+  radarhub::service::ServiceSignals signals;  // before "started" is logged
   std::string error;
   if (!app.Start(error)) {
     std::cerr << "radarhub-ingest: " << error << "\n";
     return 2;
   }
-
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int signal) {
-        if (ec) return;
-        if (signal == SIGHUP) {
-          std::string reload_error;
-          if (app.ReloadTokens(reload_error)) {
-            radarhub::common::LogInfo("tokens reloaded");
-          } else {
-            radarhub::common::LogError("tokens reload failed; previous tokens stay",
-                                       {{"error", reload_error}});
-          }
-          signals.async_wait(on_signal);
-          return;
-        }
-        app.Stop();  // this thread drives no I/O loop, so it may wait for the drain
-      };
-  signals.async_wait(on_signal);
-  signals_context.run();
+  signals.Run([&] { app.Stop(); }, [&](std::string& e) { return app.ReloadTokens(e); });
   return 0;
 }

@@ -73,30 +73,28 @@ class StatusView {
   }
 
   bool Print(const Snapshot& now, const Snapshot* before) const {
-    const double secs = std::chrono::duration<double>(settings_.interval).count();
-    auto rate = [&](const std::string& node, auto field) {
-      if (before == nullptr) return 0.0;
-      const auto p = before->rows.find(node);
-      return p == before->rows.end() ? 0.0 : (field(now.rows.at(node)) - field(p->second)) / secs;
-    };
-    const auto accepted = [](const NodeRow& r) { return r.accepted; };
-    const auto bytes = [](const NodeRow& r) { return r.bytes; };
     if (settings_.json) {
-      PrintJson(
-          now, [&](const std::string& node) { return rate(node, accepted); },
-          [&](const std::string& node) { return rate(node, bytes) / 1e3; });
+      PrintJson(now, before);
     } else {
-      PrintTable(
-          now, [&](const std::string& node) { return rate(node, accepted); },
-          [&](const std::string& node) { return rate(node, bytes) / 1e3; });
+      PrintTable(now, before);
     }
     std::fflush(stdout);
     return now.ingest_reachable && now.tracker_error.empty();
   }
 
  private:
-  template <typename Fps, typename Kbps>
-  void PrintTable(const Snapshot& s, Fps fps, Kbps kbps) const {
+  struct Rates {
+    double frames_per_second = 0, kilobytes_per_second = 0;  // 0 at the first refresh
+  };
+  Rates RatesOf(const std::string& node, const NodeRow& row, const Snapshot* before) const {
+    if (before == nullptr) return {};
+    const auto p = before->rows.find(node);
+    if (p == before->rows.end()) return {};
+    const double secs = std::chrono::duration<double>(settings_.interval).count();
+    return {(row.accepted - p->second.accepted) / secs, (row.bytes - p->second.bytes) / secs / 1e3};
+  }
+
+  void PrintTable(const Snapshot& s, const Snapshot* before) const {
     if (tty_) std::printf("\x1b[H\x1b[2J");
     if (!s.ingest_reachable) {
       std::printf("ingest metrics at %s:%u unreachable\n", host_.c_str(), port_);
@@ -110,9 +108,10 @@ class StatusView {
     if (tracker_) std::printf("  %-20s %8s %8s %7s", "tracker health", "queue", "missed", "tracks");
     std::printf("\n");
     for (const auto& [node, row] : s.rows) {
+      const Rates rates = RatesOf(node, row, before);
       std::printf("%-24s %-9s %12.0f %10.1f %9.0f %9.0f %10.1f", node.c_str(),
-                  row.connected ? "connected" : "down", row.accepted, fps(node), row.rejected,
-                  row.deduplicated, kbps(node));
+                  row.connected ? "connected" : "down", row.accepted, rates.frames_per_second,
+                  row.rejected, row.deduplicated, rates.kilobytes_per_second);
       if (tracker_) {
         const auto h = s.health.find(node);
         if (!s.tracker_error.empty()) {
@@ -130,8 +129,7 @@ class StatusView {
     }
   }
 
-  template <typename Fps, typename Kbps>
-  void PrintJson(const Snapshot& s, Fps fps, Kbps kbps) const {
+  void PrintJson(const Snapshot& s, const Snapshot* before) const {
     rapidjson::StringBuffer out;
     rapidjson::Writer<rapidjson::StringBuffer> w(out);
     w.StartObject();
@@ -148,6 +146,7 @@ class StatusView {
     w.Key("nodes");
     w.StartArray();
     for (const auto& [node, row] : s.rows) {
+      const Rates rates = RatesOf(node, row, before);
       w.StartObject();
       w.Key("node_id");
       w.String(node.c_str());
@@ -156,13 +155,13 @@ class StatusView {
       w.Key("frames_accepted");
       w.Uint64(static_cast<uint64_t>(row.accepted));
       w.Key("frames_per_second");
-      w.Double(fps(node));
+      w.Double(rates.frames_per_second);
       w.Key("frames_rejected");
       w.Uint64(static_cast<uint64_t>(row.rejected));
       w.Key("frames_deduplicated");
       w.Uint64(static_cast<uint64_t>(row.deduplicated));
       w.Key("kilobytes_per_second");
-      w.Double(kbps(node));
+      w.Double(rates.kilobytes_per_second);
       if (tracker_) {
         w.Key("tracker");
         const auto h = s.health.find(node);

@@ -12,16 +12,24 @@ void ApiTokenGuard::Reset(std::string_view token) {
   digest_.store(token.empty() ? nullptr : std::make_shared<const auth::SecretDigest>(token));
 }
 
-bool ApiTokenGuard::Accepts(std::string_view authorization) const {
-  const auto digest = digest_.load();
-  if (!digest) return true;
-  constexpr std::string_view kScheme = "bearer ";  // the scheme is case-insensitive (RFC 6750)
+namespace {
+
+// `authorization` is "Bearer <the token>"; the scheme is case-insensitive (RFC 6750).
+bool IsBearerOf(const auth::SecretDigest& digest, std::string_view authorization) {
+  constexpr std::string_view kScheme = "bearer ";
   if (authorization.size() < kScheme.size() ||
       ::strncasecmp(authorization.data(), kScheme.data(), kScheme.size()) != 0) {
     return false;
   }
   authorization.remove_prefix(kScheme.size());
-  return digest->Matches(authorization);
+  return digest.Matches(authorization);
+}
+
+}  // namespace
+
+bool ApiTokenGuard::Accepts(std::string_view authorization) const {
+  const auto digest = digest_.load();
+  return !digest || IsBearerOf(*digest, authorization);
 }
 
 void BearerToken::Set(std::string_view token) {
@@ -30,13 +38,14 @@ void BearerToken::Set(std::string_view token) {
 }
 
 grpc::Status ApiTokenGuard::Check(const grpc::ServerContextBase& context) const {
-  if (!enabled()) return grpc::Status::OK;
+  const auto digest = digest_.load();  // once: a Reset meanwhile applies to the next call
+  if (!digest) return grpc::Status::OK;
   const auto& metadata = context.client_metadata();
   const auto it = metadata.find("authorization");
   if (it == metadata.end()) {
     return {grpc::StatusCode::UNAUTHENTICATED, "missing 'authorization: Bearer <token>' metadata"};
   }
-  if (!Accepts(std::string_view(it->second.data(), it->second.size()))) {
+  if (!IsBearerOf(*digest, std::string_view(it->second.data(), it->second.size()))) {
     return {grpc::StatusCode::UNAUTHENTICATED, "invalid " + name_};
   }
   return grpc::Status::OK;

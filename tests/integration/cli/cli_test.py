@@ -18,56 +18,21 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
-import urllib.request
 
 BUILD, SOURCE = sys.argv[1:3]
+sys.path.insert(0, os.path.join(SOURCE, "tests/support"))
+from services import CLEAN_ENV, Service, eventually  # noqa: E402
 INGEST = os.path.join(BUILD, "services/ingest/radarhub-ingest")
 TRACKER = os.path.join(BUILD, "services/tracker/radarhub-tracker")
 CLI = os.path.join(BUILD, "tools/radarhub")
 API_TOKEN = "cli-test-api-token"
-# Variables of the caller's shell must not change what the binaries under test see.
-CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("RADARHUB_")}
 
 
 def run(args, env=None, timeout=30):
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout,
                           env=dict(CLEAN_ENV, **(env or {})))
-
-
-class Service:
-    """A service on loopback port 0, up once it logs 'started'; ports from its 'listening' lines."""
-
-    def __init__(self, args, env=None):
-        self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True,
-                                     env=dict(CLEAN_ENV, **(env or {})))
-        self.ports = {}
-        self.log = []
-        while True:
-            line = self.proc.stderr.readline()
-            if not line:
-                raise RuntimeError("%s exited: %s" % (args[0], "".join(self.log)))
-            self.log.append(line)
-            m = re.match(r"listening (\w+) .*:(\d+)$", line.strip())
-            if m:
-                self.ports[m.group(1)] = int(m.group(2))
-            if " started" in line:
-                break
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self):
-        for line in self.proc.stderr:
-            self.log.append(line)
-
-    def address(self, name):
-        return "127.0.0.1:%d" % self.ports[name]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=20)
 
 
 def start_ingest(*extra, env=None):
@@ -79,21 +44,6 @@ def start_ingest(*extra, env=None):
 def start_tracker(ingest, *extra, env=None):
     return Service([TRACKER, "--ingest", ingest.address("grpc"), "--grpc-listen", "127.0.0.1:0",
                     "--metrics-listen", "127.0.0.1:0", "--shutdown-grace", "2s", *extra], env)
-
-
-def metrics(service):
-    with urllib.request.urlopen("http://%s/metrics" % service.address("metrics"), timeout=5) as r:
-        return r.read().decode()
-
-
-def wait_for(predicate, seconds=20, what="condition"):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class VersionAndBuildInfo(unittest.TestCase):
@@ -120,7 +70,7 @@ class VersionAndBuildInfo(unittest.TestCase):
             tracker = start_tracker(ingest)
             try:
                 for service in (ingest, tracker):
-                    self.assertIn(expected, metrics(service).splitlines())
+                    self.assertIn(expected, service.metrics().splitlines())
             finally:
                 tracker.stop()
         finally:
@@ -224,7 +174,8 @@ class TrackerClients(unittest.TestCase):
         cls.token_file.close()
         os.chmod(cls.token_file.name, 0o600)
         # The demo scenario confirms its aircraft within a few frames (1 Hz).
-        wait_for(lambda: cls.tracks_json() and len(cls.tracks_json()) >= 2, 30, "confirmed tracks")
+        eventually(lambda: cls.tracks_json() and len(cls.tracks_json()) >= 2, "confirmed tracks",
+                   30)
 
     @classmethod
     def tearDownClass(cls):
@@ -390,8 +341,8 @@ class DemoScript(unittest.TestCase):
         finally:
             os.close(master)  # the terminal closes: the session gets SIGHUP
         _, status = os.waitpid(pid, 0)
-        wait_for(lambda: not any(self.listening(p) for p in self.PORTS), 20,
-                 "the demo's services to end")
+        eventually(lambda: not any(self.listening(p) for p in self.PORTS),
+                   "the demo's services to end", 20)
 
 
 if __name__ == "__main__":

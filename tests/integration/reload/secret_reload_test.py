@@ -15,23 +15,21 @@ mounts it), and an update swaps `..data` atomically. The real binaries, --reload
 usage: secret_reload_test.py BUILD_DIR [unittest arguments]
 """
 import os
-import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
-import urllib.request
 
 BUILD = sys.argv[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../support"))
+from services import CLEAN_ENV as ENV, Service, eventually  # noqa: E402
 INGEST = os.path.join(BUILD, "services/ingest/radarhub-ingest")
 TRACKER = os.path.join(BUILD, "services/tracker/radarhub-tracker")
 CLI = os.path.join(BUILD, "tools/radarhub")
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("RADARHUB_")}
 
 
 class SecretVolume:
@@ -62,44 +60,6 @@ class SecretVolume:
 
     def remove(self):
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-class Service:
-    def __init__(self, args):
-        self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, env=ENV)
-        self.ports, self.log = {}, []
-        while True:
-            line = self.proc.stderr.readline()
-            if not line:
-                raise RuntimeError("%s exited: %s" % (args[0], "".join(self.log)))
-            self.log.append(line)
-            m = re.match(r"listening (\w+) .*:(\d+)$", line.strip())
-            if m:
-                self.ports[m.group(1)] = int(m.group(2))
-            if " started" in line:
-                break
-        threading.Thread(target=lambda: [self.log.append(x) for x in self.proc.stderr],
-                         daemon=True).start()
-
-    def address(self, name):
-        return "127.0.0.1:%d" % self.ports[name]
-
-    def logged(self, text):
-        return any(text in line for line in self.log)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=20)
-
-
-def eventually(predicate, what, seconds=15):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def run(args):
@@ -173,12 +133,10 @@ class TokenFiles(unittest.TestCase):
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
         try:
             def accepted_frames():
-                with urllib.request.urlopen("http://%s/metrics" % ingest.address("metrics"),
-                                            timeout=5) as r:
-                    for line in r.read().decode().splitlines():
-                        if line.startswith('radarhub_ingest_frames_total{node_id="radar1",'
-                                           'result="accepted"}'):
-                            return float(line.split()[-1])
+                for line in ingest.metrics().splitlines():
+                    if line.startswith('radarhub_ingest_frames_total{node_id="radar1",'
+                                       'result="accepted"}'):
+                        return float(line.split()[-1])
                 return 0.0
 
             def admin_accepts(token):
@@ -202,16 +160,6 @@ class TokenFiles(unittest.TestCase):
 
 class TlsCertificates(unittest.TestCase):
     @staticmethod
-    def make_cert(directory, name):
-        key, cert = os.path.join(directory, name + ".key"), os.path.join(directory, name + ".pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
-                        "/CN=" + name, "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                        "-keyout", key, "-out", cert], check=True, capture_output=True)
-        with open(key) as k, open(cert) as c:
-            return k.read(), c.read()
-
-    @staticmethod
     def served_subject(address):
         hello = subprocess.run(["openssl", "s_client", "-connect", address, "-alpn", "h2"],
                                input=b"", capture_output=True, timeout=10)
@@ -221,8 +169,8 @@ class TlsCertificates(unittest.TestCase):
 
     def test_the_served_certificate_changes_when_its_files_do(self):
         work = tempfile.mkdtemp(prefix="rh-tls-")
-        key1, cert1 = self.make_cert(work, "first-cert")
-        key2, cert2 = self.make_cert(work, "second-cert")
+        key1, cert1 = read_pair(make_ca(work, "first-cert"))
+        key2, cert2 = read_pair(make_ca(work, "second-cert"))
         secret = SecretVolume({"tls.key": key1, "tls.crt": cert1})
         ingest = Service(ingest_args("--allow-unauthenticated", "--tls-cert",
                                      secret.path("tls.crt"), "--tls-key", secret.path("tls.key")))
@@ -244,10 +192,17 @@ def openssl(*args):
 
 
 def make_ca(directory, name):
+    """A self-signed certificate (a CA, or a server's own), valid for 127.0.0.1: its file paths."""
     key, cert = os.path.join(directory, name + ".key"), os.path.join(directory, name + ".pem")
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-days", "2", "-subj", "/CN=" + name, "-keyout", key, "-out", cert)
+            "-days", "2", "-subj", "/CN=" + name, "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert)
     return key, cert
+
+
+def read_pair(paths):
+    with open(paths[0]) as k, open(paths[1]) as c:
+        return k.read(), c.read()
 
 
 def make_signed(directory, name, ca, san=None):
@@ -290,11 +245,9 @@ class ClientCertificates(unittest.TestCase):
                             "--tls-client-ca", client_ca[1]])
 
         def subscribers(ingest):
-            with urllib.request.urlopen("http://%s/metrics" % ingest.address("metrics"),
-                                        timeout=5) as r:
-                for line in r.read().decode().splitlines():
-                    if line.startswith("radarhub_ingest_subscribers "):
-                        return float(line.split()[-1])
+            for line in ingest.metrics().splitlines():
+                if line.startswith("radarhub_ingest_subscribers "):
+                    return float(line.split()[-1])
             return 0.0
 
         ingest = start_ingest(ca_a)
